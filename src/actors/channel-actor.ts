@@ -1,0 +1,219 @@
+/**
+ * One channel, on this node: the connections joined to it here, its pushes
+ * (one pub/sub topic, fanned out to them) and the messages sent to it.
+ * Sends go through the mailbox; pushes are delivered as they arrive, outside
+ * it, so a push never waits behind a send.
+ */
+import { randomUUID } from 'node:crypto';
+import { unavailable } from '../protocol/errors.js';
+import { type ChannelUser, type ChatMessage, channelMessageFrame, messageJson } from '../protocol/responses.js';
+import { appendMessage } from '../store/channel-store.js';
+import type { Keys } from '../store/keys.js';
+import type { NodeMembership } from '../store/node-membership.js';
+import type { PubSub } from '../store/pubsub.js';
+import type { RedisClient } from '../store/redis-client.js';
+import type { UserRegistry } from '../store/user-registry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { WorkerPool } from '../workers/pool.js';
+import type { Actor } from './actor-registry.js';
+import { Mailbox } from './mailbox.js';
+import { type Subscriber, Subscription } from './subscription.js';
+
+export interface ChannelActorDeps {
+  redis: RedisClient;
+  keys: Keys;
+  pubsub: PubSub;
+  pool: WorkerPool;
+  registry: UserRegistry;
+  log: Logger;
+  /** Who has a connection joined, per node: kept for the public channel only. */
+  members: NodeMembership | undefined;
+  /** For a private channel, its participants: its `users` list. */
+  participants: string[] | undefined;
+}
+
+export interface JoinResult {
+  subscription: Subscription;
+  /** The latest messages, newest first, as a JSON array with `created_at`. */
+  messagesJson: string;
+  users: ChannelUser[];
+}
+
+/** How many messages a join shows. */
+const JOIN_HISTORY = 10;
+const PIPE = 0x7c;
+
+export class ChannelActor implements Actor {
+  readonly mailbox = new Mailbox();
+  readonly channelId: string;
+  readonly #deps: ChannelActorDeps;
+  readonly #subscriptions = new Map<string, Subscription>();
+  /** Joined connections on this node per user (public channel membership). */
+  readonly #connectionsPerUser = new Map<string, number>();
+  #listening = false;
+
+  constructor(channelId: string, deps: ChannelActorDeps) {
+    this.channelId = channelId;
+    this.#deps = deps;
+  }
+
+  isEvictable(): boolean {
+    return this.#subscriptions.size === 0 && !this.#listening;
+  }
+
+  /** Subscribes the connection (again: harmless) and returns what the join response shows. */
+  join(subscriber: Subscriber): Promise<JoinResult> {
+    return this.mailbox.post(async () => {
+      let subscription = this.#subscriptions.get(subscriber.sessionUUID);
+      const isNew = subscription === undefined;
+      try {
+        await this.#listen();
+        if (subscription === undefined) {
+          subscription = new Subscription(subscriber);
+          await this.#addMember(subscriber.userUUID);
+          this.#subscriptions.set(subscriber.sessionUUID, subscription);
+        }
+        const [page, users] = await Promise.all([
+          this.#deps.pool.historyPage(this.channelId, 0, JOIN_HISTORY, 'created_at'),
+          this.#users(),
+        ]);
+        subscription.showedUpTo(page.total);
+        return { subscription, messagesJson: page.messagesJson, users };
+      } catch (error) {
+        if (isNew && subscription !== undefined) await this.#drop(subscriber);
+        await this.#stopListeningIfUnused();
+        throw error;
+      }
+    });
+  }
+
+  /** Stops pushes to the connection; not joined is not an error. */
+  leave(subscriber: Subscriber): Promise<void> {
+    return this.mailbox.post(async () => {
+      if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
+      await this.#drop(subscriber);
+      await this.#stopListeningIfUnused();
+    });
+  }
+
+  /**
+   * Stores the message and publishes its push; resolves with the message
+   * object's JSON (for the sender's response) once it is durably stored.
+   */
+  send(senderUUID: string, recipientUUID: string, text: string, originSession: string): Promise<string> {
+    return this.mailbox.post(async () => {
+      const message: ChatMessage = {
+        UUID: randomUUID(),
+        senderUUID,
+        recipientUUID,
+        message: text,
+        createdAt: Date.now(),
+      };
+      const objectJson = messageJson(message, 'createdAt');
+      const push = channelMessageFrame(objectJson, undefined);
+      try {
+        await appendMessage(this.#deps.redis, this.#deps.keys, this.channelId, message, push, originSession);
+      } catch (error) {
+        this.#deps.log.warn({ err: error, channelId: this.channelId }, 'message not stored');
+        throw unavailable();
+      }
+      return objectJson;
+    });
+  }
+
+  /**
+   * The connection is gone: it stops receiving at once, whatever Redis says;
+   * a membership record that cannot be removed now is logged.
+   */
+  disconnect(subscriber: Subscriber): Promise<void> {
+    return this.mailbox.post(async () => {
+      if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
+      try {
+        await this.#drop(subscriber);
+      } catch (error) {
+        this.#subscriptions.delete(subscriber.sessionUUID);
+        this.#deps.log.warn({ err: error, channelId: this.channelId }, 'stale channel membership left behind');
+      }
+      await this.#stopListeningIfUnused();
+    });
+  }
+
+  /** A push from the channel's topic: `<position>|<origin session>|<frame>`. */
+  #deliver(payload: Buffer): void {
+    const first = payload.indexOf(PIPE);
+    const second = payload.indexOf(PIPE, first + 1);
+    if (first < 1 || second < 0) return;
+    const position = Number(payload.toString('latin1', 0, first));
+    const origin = payload.toString('latin1', first + 1, second);
+    const frame = payload.subarray(second + 1);
+    for (const [sessionUUID, subscription] of this.#subscriptions) {
+      if (sessionUUID !== origin) subscription.offer(position, frame);
+    }
+  }
+
+  async #listen(): Promise<void> {
+    if (this.#listening) return;
+    try {
+      await this.#deps.pubsub.subscribe(this.#deps.keys.channelTopic(this.channelId), (payload) =>
+        this.#deliver(payload),
+      );
+    } catch {
+      throw unavailable();
+    }
+    this.#listening = true;
+  }
+
+  async #stopListeningIfUnused(): Promise<void> {
+    if (!this.#listening || this.#subscriptions.size > 0) return;
+    this.#listening = false;
+    try {
+      await this.#deps.pubsub.unsubscribe(this.#deps.keys.channelTopic(this.channelId));
+    } catch (error) {
+      this.#deps.log.warn({ err: error, channelId: this.channelId }, 'unsubscribe failed');
+    }
+  }
+
+  async #drop(subscriber: Subscriber): Promise<void> {
+    await this.#removeMember(subscriber.userUUID);
+    this.#subscriptions.delete(subscriber.sessionUUID);
+  }
+
+  async #addMember(userUUID: string): Promise<void> {
+    const members = this.#deps.members;
+    if (members === undefined) return;
+    const connections = this.#connectionsPerUser.get(userUUID) ?? 0;
+    if (connections === 0) {
+      try {
+        await members.add(userUUID);
+      } catch {
+        throw unavailable();
+      }
+    }
+    this.#connectionsPerUser.set(userUUID, connections + 1);
+  }
+
+  async #removeMember(userUUID: string): Promise<void> {
+    const members = this.#deps.members;
+    if (members === undefined) return;
+    const connections = this.#connectionsPerUser.get(userUUID) ?? 0;
+    if (connections <= 1) {
+      try {
+        await members.remove(userUUID);
+      } catch {
+        throw unavailable();
+      }
+      this.#connectionsPerUser.delete(userUUID);
+    } else {
+      this.#connectionsPerUser.set(userUUID, connections - 1);
+    }
+  }
+
+  async #users(): Promise<ChannelUser[]> {
+    try {
+      const { members, participants } = this.#deps;
+      return await this.#deps.registry.names(participants ?? (await members!.members()));
+    } catch {
+      throw unavailable();
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * One user, on this node: their access keys (issued, checked, revoked) and
+ * their presence — which of this node's connections are bound to them, kept
+ * in Redis as "online on this node" while there is at least one.
+ */
+import type { Logger } from '../telemetry/logger.js';
+import type { AccessKeyStore } from '../store/access-key-store.js';
+import type { NodeMembership } from '../store/node-membership.js';
+import { digestSecret, formatAccessKey, newAccessKey, sameDigest } from './access-key.js';
+import type { Actor } from './actor-registry.js';
+import { Mailbox } from './mailbox.js';
+
+export interface UserActorDeps {
+  accessKeys: AccessKeyStore;
+  /** Online users, per node. */
+  presence: NodeMembership;
+  log: Logger;
+}
+
+/** A key checked against Redis this recently is trusted from memory (a revocation elsewhere also evicts it). */
+const KEY_RECHECK_MS = 60_000;
+/** Keys remembered per user; past this the cache starts over. */
+const KEY_CACHE_SIZE = 64;
+/** Wait before retrying a presence write that failed. */
+const PRESENCE_RETRY_MS = 1000;
+
+interface CheckedKey {
+  digest: Buffer;
+  checkedAt: number;
+}
+
+export class UserActor implements Actor {
+  readonly mailbox = new Mailbox();
+  readonly userUUID: string;
+  readonly #deps: UserActorDeps;
+  readonly #keys = new Map<string, CheckedKey>();
+  /** Sessions on this node bound to the user. */
+  readonly #sessions = new Set<string>();
+  /** Whether Redis has the user online on this node. */
+  #online = false;
+  #presenceRetry: NodeJS.Timeout | undefined;
+
+  constructor(userUUID: string, deps: UserActorDeps) {
+    this.userUUID = userUUID;
+    this.#deps = deps;
+  }
+
+  isEvictable(): boolean {
+    return this.#sessions.size === 0 && !this.#online && this.#presenceRetry === undefined;
+  }
+
+  /** A new access key for the user, stored (hashed) before it is returned. */
+  issueKey(): Promise<string> {
+    return this.mailbox.post(async () => {
+      const key = newAccessKey();
+      const digest = digestSecret(key.secret);
+      await this.#deps.accessKeys.save(this.userUUID, key.keyId, digest);
+      this.#remember(key.keyId, digest);
+      return formatAccessKey(key);
+    });
+  }
+
+  /** Whether the key is the user's, unexpired and unrevoked; using it renews it. */
+  authenticate(keyId: string, secret: string): Promise<boolean> {
+    return this.mailbox.post(async () => {
+      const digest = digestSecret(secret);
+      const known = this.#keys.get(keyId);
+      if (known !== undefined && Date.now() - known.checkedAt < KEY_RECHECK_MS) {
+        return sameDigest(known.digest, digest);
+      }
+      const stored = await this.#deps.accessKeys.touch(this.userUUID, keyId);
+      if (stored === null) {
+        this.#keys.delete(keyId);
+        return false;
+      }
+      this.#remember(keyId, stored);
+      return sameDigest(stored, digest);
+    });
+  }
+
+  /** Revokes the key everywhere; other keys of the user keep working. */
+  revokeKey(keyId: string): Promise<void> {
+    return this.mailbox.post(async () => {
+      await this.#deps.accessKeys.revoke(this.userUUID, keyId);
+      this.#keys.delete(keyId);
+    });
+  }
+
+  /** Another node revoked the key: stop trusting the cached copy. */
+  forgetKey(keyId: string): Promise<void> {
+    return this.mailbox.post(() => {
+      this.#keys.delete(keyId);
+    });
+  }
+
+  bind(sessionUUID: string): Promise<void> {
+    return this.mailbox.post(() => {
+      this.#sessions.add(sessionUUID);
+      return this.#syncPresence();
+    });
+  }
+
+  unbind(sessionUUID: string): Promise<void> {
+    return this.mailbox.post(() => {
+      this.#sessions.delete(sessionUUID);
+      return this.#syncPresence();
+    });
+  }
+
+  #remember(keyId: string, digest: Buffer): void {
+    if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear();
+    this.#keys.set(keyId, { digest, checkedAt: Date.now() });
+  }
+
+  /**
+   * Brings Redis in line with the bound sessions. Presence is soft state: a
+   * failed write is retried in the background rather than failing the request
+   * that bound or unbound the session.
+   */
+  async #syncPresence(): Promise<void> {
+    const wanted = this.#sessions.size > 0;
+    if (wanted === this.#online) return;
+    try {
+      if (wanted) await this.#deps.presence.add(this.userUUID);
+      else await this.#deps.presence.remove(this.userUUID);
+      this.#online = wanted;
+    } catch (error) {
+      this.#deps.log.warn({ err: error, userUUID: this.userUUID }, 'presence write failed; retrying');
+      this.#presenceRetry ??= setTimeout(() => {
+        this.#presenceRetry = undefined;
+        void this.mailbox.post(() => this.#syncPresence());
+      }, PRESENCE_RETRY_MS);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Every setting, read from the environment and validated at start: a bad
+ * value stops the server with a message naming the variable. The README's
+ * configuration table mirrors this file.
+ */
+import { availableParallelism } from 'node:os';
+
+export interface Config {
+  /** PORT: TCP port to listen on. Default 8080. */
+  port: number;
+  /** HOST: address to listen on. Default 127.0.0.1 (loopback only; set 0.0.0.0 to serve a network). */
+  host: string;
+  /** REDIS_URL: Redis to use. Default: redis://127.0.0.1:6379 when it answers, else a private redis-server. */
+  redisUrl: string | undefined;
+  /** REDIS_PREFIX: prefix of every Redis key. Default `chat:`. */
+  redisPrefix: string;
+  /** REDIS_DATA_DIR: where the private redis-server keeps its AOF. Default ./data/redis. */
+  redisDataDir: string;
+  /** REDIS_COMMAND_TIMEOUT_MS: a Redis command slower than this fails with error 11. Default 2000. */
+  redisCommandTimeoutMs: number;
+  /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). Default info. */
+  logLevel: string;
+  /** BCRYPT_COST: bcrypt work factor for new password hashes, 10-20. Default 10. */
+  bcryptCost: number;
+  /** ACCESS_KEY_TTL_MS: an access key unused this long expires. Default 30 days. */
+  accessKeyTtlMs: number;
+  /** MAX_FRAME_BYTES: larger client frames close the connection with 1009. Default 65536. */
+  maxFrameBytes: number;
+  /** MAX_BUFFERED_BYTES: unsent output past this closes the connection with 1013. Default 1 MiB. */
+  maxBufferedBytes: number;
+  /** HEARTBEAT_MS: ping interval; a connection that misses a pong is terminated. Default 30000. */
+  heartbeatMs: number;
+  /** RATE_LIMIT_PER_SEC: requests per second per connection, sustained. Default 100. */
+  rateLimitPerSec: number;
+  /** RATE_LIMIT_BURST: requests per connection in a burst. Default 200. */
+  rateLimitBurst: number;
+  /** SIGNIN_FAILURES_MAX: failed sign-ins per username per window before error 10. Default 10. */
+  signInFailuresMax: number;
+  /** SIGNIN_FAILURES_WINDOW_MS: that window. Default 300000 (5 minutes). */
+  signInFailuresWindowMs: number;
+  /** WORKER_THREADS: Piscina threads for bcrypt and history pages. Default os.availableParallelism(). */
+  workerThreads: number;
+  /** WORKER_QUEUE_MAX: tasks waiting for a thread before error 10. Default 512. */
+  workerQueueMax: number;
+  /** ACTOR_IDLE_MS: an actor idle this long (and holding nothing) is evicted. Default 60000. */
+  actorIdleMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function text(env: Env, name: string, fallback: string, pattern?: RegExp): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (pattern && !pattern.test(raw)) throw new ConfigError(`${name} must match ${pattern}, got "${raw}"`);
+  return raw;
+}
+
+const LOG_LEVELS = /^(fatal|error|warn|info|debug|trace|silent)$/;
+const DAY_MS = 86_400_000;
+
+export function loadConfig(env: Env = process.env): Config {
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
+  }
+  const rateLimitPerSec = integer(env, 'RATE_LIMIT_PER_SEC', 100, 1, 1_000_000);
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: text(env, 'HOST', '127.0.0.1'),
+    redisUrl,
+    redisPrefix: text(env, 'REDIS_PREFIX', 'chat:', /^[^{}\s]*$/),
+    redisDataDir: text(env, 'REDIS_DATA_DIR', './data/redis'),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60_000),
+    logLevel: text(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    bcryptCost: integer(env, 'BCRYPT_COST', 10, 10, 20),
+    accessKeyTtlMs: integer(env, 'ACCESS_KEY_TTL_MS', 30 * DAY_MS, 1000, 3650 * DAY_MS),
+    maxFrameBytes: integer(env, 'MAX_FRAME_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
+    maxBufferedBytes: integer(env, 'MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    heartbeatMs: integer(env, 'HEARTBEAT_MS', 30_000, 100, 3_600_000),
+    rateLimitPerSec,
+    rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', Math.max(200, rateLimitPerSec), 1, 10_000_000),
+    signInFailuresMax: integer(env, 'SIGNIN_FAILURES_MAX', 10, 1, 1_000_000),
+    signInFailuresWindowMs: integer(env, 'SIGNIN_FAILURES_WINDOW_MS', 300_000, 1000, 7 * DAY_MS),
+    workerThreads: integer(env, 'WORKER_THREADS', availableParallelism(), 1, 256),
+    workerQueueMax: integer(env, 'WORKER_QUEUE_MAX', 512, 1, 1_000_000),
+    actorIdleMs: integer(env, 'ACTOR_IDLE_MS', 60_000, 10, 86_400_000),
+  };
+}

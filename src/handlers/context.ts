@@ -1,0 +1,47 @@
+/**
+ * What a handler gets: the node's services, the connection it serves, and
+ * the authenticated caller. A handler returns the response frame (or
+ * throws a ProtocolError); the session sends it.
+ */
+import type { ActorRegistry } from '../actors/actor-registry.js';
+import type { ChannelActor } from '../actors/channel-actor.js';
+import type { Subscriber } from '../actors/subscription.js';
+import type { UserActor } from '../actors/user-actor.js';
+import type { Config } from '../config.js';
+import type { RequestOf, RequestType } from '../protocol/requests.js';
+import type { UserRegistry } from '../store/user-registry.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { WorkerPool } from '../workers/pool.js';
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  registry: UserRegistry;
+  pool: WorkerPool;
+  users: ActorRegistry<UserActor>;
+  channels: ActorRegistry<ChannelActor>;
+}
+
+/** The connection as handlers see it. */
+export interface ConnectionHandle extends Subscriber {
+  /** Binds the connection to a user (signIn, signUp); a different user drops its subscriptions first. */
+  bind(userUUID: string): Promise<void>;
+  /** Unbinds it and drops its subscriptions (signOut). */
+  unbind(): Promise<void>;
+  /** The channels this connection is joined to. */
+  readonly joined: Set<string>;
+}
+
+export interface RequestContext {
+  services: Services;
+  connection: ConnectionHandle;
+  /** The caller of an authenticated request; for signIn/signUp, empty. */
+  caller: { userUUID: string; keyId: string };
+  /** The request's `id`, echoed on the response. */
+  id: string | undefined;
+}
+
+/** A response frame, or one with work to do right after it is sent. */
+export type Reply = string | { frame: string; afterSend(): void };
+
+export type Handler<T extends RequestType> = (ctx: RequestContext, request: RequestOf<T>) => Promise<Reply>;

@@ -1,0 +1,88 @@
+/**
+ * The checks every frame passes before its payload, in the order PROTOCOL.md
+ * reports faults: 1 (frame), 3 (type), 4 (session); the session then applies
+ * 10 (rate) and 5 (credentials) before the payload's struct gives 2.
+ */
+import { StructError, create } from 'superstruct';
+import { ErrorCode, ProtocolError, invalid } from './errors.js';
+import { type RequestOf, type RequestType, isRequestType, requestStructs } from './requests.js';
+
+export type RawEnvelope = Record<string, unknown>;
+
+/** The longest `id` echoed back. */
+export const MAX_ID_LENGTH = 64;
+
+/** The parsed frame, or error 1. */
+export function parseFrame(text: string): RawEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ProtocolError(ErrorCode.MalformedFrame, 'frame is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError(ErrorCode.MalformedFrame, 'frame must be a JSON object');
+  }
+  return value as RawEnvelope;
+}
+
+/** The `id` to echo: only a valid one is ever echoed. */
+export function echoableId(raw: RawEnvelope): string | undefined {
+  const id = raw.id;
+  return typeof id === 'string' && id.length <= MAX_ID_LENGTH ? id : undefined;
+}
+
+/** The request's type, after errors 3 and 4. */
+export function checkRouting(raw: RawEnvelope, sessionUUID: string): RequestType {
+  const type = raw.type;
+  if (!isRequestType(type)) {
+    throw new ProtocolError(
+      ErrorCode.UnknownType,
+      typeof type === 'string' ? `unknown type "${type.slice(0, 64)}"` : 'type is required',
+    );
+  }
+  if (raw.SUUID !== sessionUUID) {
+    throw new ProtocolError(ErrorCode.SessionMismatch, 'SUUID does not match this session');
+  }
+  return type;
+}
+
+export interface Credentials {
+  userUUID: string;
+  accessKey: string;
+}
+
+/** The credentials an authenticated request carries, or error 5. */
+export function readCredentials(raw: RawEnvelope): Credentials {
+  const { userUUID, userAccessKey } = raw;
+  if (typeof userUUID !== 'string' || typeof userAccessKey !== 'string') {
+    throw new ProtocolError(ErrorCode.Unauthorized, 'userUUID and userAccessKey are required');
+  }
+  return { userUUID: userUUID.toLowerCase(), accessKey: userAccessKey };
+}
+
+/** The payload, validated and coerced by its type's struct, or error 2. */
+export function readPayload<T extends RequestType>(type: T, raw: RawEnvelope): RequestOf<T> {
+  if (raw.id != null && echoableId(raw) === undefined) {
+    throw invalid(`id must be a string of at most ${MAX_ID_LENGTH} characters`);
+  }
+  try {
+    return create(raw, requestStructs[type] as never) as RequestOf<T>;
+  } catch (error) {
+    if (error instanceof StructError) throw invalid(describeFailure(error));
+    throw error;
+  }
+}
+
+/**
+ * A failure in words that never quote the value: the value may be a
+ * password, and superstruct's default text includes it.
+ */
+function describeFailure(error: StructError): string {
+  const failure = error.failures()[0] ?? error;
+  const where = failure.path.length > 0 ? failure.path.join('.') : failure.key ?? 'request';
+  if (failure.refinement !== undefined) {
+    return failure.message.startsWith('Expected') ? `${where}: out of range` : failure.message;
+  }
+  return failure.value === undefined ? `${where} is required` : `${where}: expected ${failure.type}`;
+}

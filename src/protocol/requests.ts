@@ -1,0 +1,115 @@
+/**
+ * One superstruct struct per request type: the single source of what a valid
+ * request is. Handlers receive the struct's inferred type, already coerced
+ * (defaults filled, `null` turned into absent, recipients canonical).
+ *
+ * Only the payload is described here; `type`, `SUUID`, `id` and the
+ * credentials are checked earlier, in envelope.ts, in the order PROTOCOL.md
+ * gives for reporting faults.
+ */
+import {
+  type Infer,
+  type Struct,
+  coerce,
+  integer,
+  literal,
+  max,
+  min,
+  number,
+  optional,
+  refine,
+  string,
+  type,
+  union,
+  unknown,
+} from 'superstruct';
+import { checkMessageText, checkPassword, checkUsername } from './text-rules.js';
+
+/** The public channel's recipient, as the server holds it internally. */
+export const PUBLIC_RECIPIENT = '0';
+
+/** RFC 9562 text form, any version; compared lower-cased. */
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `null` for an optional field means absent (PROTOCOL.md). */
+function optionalField<T, S>(struct: Struct<T, S>) {
+  return coerce(optional(struct), literal(null), () => undefined);
+}
+
+/** An optional field whose absence (or `null`) means `fallback`. */
+function withDefault<T, S>(struct: Struct<T, S>, fallback: T) {
+  return coerce(struct, unknown(), (value) => value ?? fallback);
+}
+
+/** `0`, `"0"` or a user's UUID; canonical form: `'0'` or a lower-case UUID. */
+export const Recipient = coerce(
+  refine(string(), 'recipientUUID', (value) =>
+    value === PUBLIC_RECIPIENT || UUID_PATTERN.test(value) || 'must be 0 or a UUID string',
+  ),
+  union([number(), string()]),
+  (value) => (typeof value === 'number' ? (value === 0 ? PUBLIC_RECIPIENT : String(value)) : value.toLowerCase()),
+);
+
+const Username = refine(string(), 'username', checkUsername);
+const Password = refine(string(), 'password', checkPassword);
+const MessageText = refine(string(), 'message', checkMessageText);
+
+const Credentials = type({ username: Username, password: Password });
+
+const Offset = min(integer(), 0);
+const pageLimit = (largest: number, fallback: number) =>
+  withDefault(max(min(integer(), 1), largest), fallback);
+
+export const SignInRequest = refine(
+  type({ signId: optionalField(Credentials), signIn: optionalField(Credentials) }),
+  'signId',
+  (value) => value.signId !== undefined || value.signIn !== undefined || 'signId is required',
+);
+
+export const SignUpRequest = type({ signUp: Credentials });
+
+export const SignOutRequest = type({});
+
+export const UsersRequest = type({
+  users: withDefault(type({ offset: withDefault(Offset, 0), limit: pageLimit(1000, 100) }), {
+    offset: 0,
+    limit: 100,
+  }),
+});
+
+export const ChannelJoinRequest = type({ channelJoin: type({ recipientUUID: Recipient }) });
+
+export const ChannelMessageRequest = type({
+  channelMessage: type({ recipientUUID: Recipient, message: MessageText }),
+});
+
+export const ChannelMessagesRequest = type({
+  channelMessages: type({
+    recipientUUID: Recipient,
+    offset: withDefault(Offset, 0),
+    limit: pageLimit(99, 10),
+  }),
+});
+
+export const ChannelLeaveRequest = type({ channelLeave: type({ recipientUUID: Recipient }) });
+
+/** Every request type the server understands, by its wire `type`. */
+export const requestStructs = {
+  signIn: SignInRequest,
+  signUp: SignUpRequest,
+  signOut: SignOutRequest,
+  users: UsersRequest,
+  channelJoin: ChannelJoinRequest,
+  channelMessage: ChannelMessageRequest,
+  channelMessages: ChannelMessagesRequest,
+  channelLeave: ChannelLeaveRequest,
+} as const;
+
+export type RequestType = keyof typeof requestStructs;
+export type RequestOf<T extends RequestType> = Infer<(typeof requestStructs)[T]>;
+
+/** The request types that need no credentials: they issue them. */
+export const UNAUTHENTICATED_TYPES: ReadonlySet<RequestType> = new Set(['signIn', 'signUp']);
+
+export const isRequestType = (value: unknown): value is RequestType =>
+  typeof value === 'string' && Object.hasOwn(requestStructs, value);

@@ -1,0 +1,93 @@
+/**
+ * Every frame the server sends, built here and nowhere else: the wire names
+ * (`authorized`, `channelRead`, `created_at` …) live in this file only.
+ * Builders return the frame's text, ready for `ws.send`.
+ */
+import type { ErrorCode } from './errors.js';
+import { PUBLIC_RECIPIENT } from './requests.js';
+
+/** A stored chat message as the server holds it (recipient `'0'` = public). */
+export interface ChatMessage {
+  UUID: string;
+  senderUUID: string;
+  recipientUUID: string;
+  message: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+export interface UserEntry {
+  UUID: string;
+  Username: string;
+  OnLine: boolean;
+}
+
+export interface ChannelUser {
+  UUID: string;
+  username: string;
+}
+
+/**
+ * channelJoin lists messages with `created_at`; channelMessage and
+ * channelMessages use `createdAt` (the seed's spelling, kept to the letter).
+ */
+export type TimeKey = 'createdAt' | 'created_at';
+
+/** The public channel is written as the number 0, a user as a UUID string. */
+const recipientJson = (recipient: string): string =>
+  recipient === PUBLIC_RECIPIENT ? '0' : `"${recipient}"`;
+
+/** One message object as JSON, built by hand: this is the hot path of fan-out and history. */
+export function messageJson(m: ChatMessage, timeKey: TimeKey): string {
+  return (
+    `{"UUID":"${m.UUID}","senderUUID":"${m.senderUUID}","recipientUUID":${recipientJson(m.recipientUUID)},` +
+    `"message":${JSON.stringify(m.message)},"${timeKey}":"${new Date(m.createdAt).toISOString()}"}`
+  );
+}
+
+const idSuffix = (id: string | undefined): string => (id === undefined ? '' : `,"id":${JSON.stringify(id)}`);
+
+/** `{"type":T,"<key>":<payloadJson>,"id":…}` from an already serialized payload. */
+function frame(type: string, key: string, payloadJson: string, id: string | undefined): string {
+  return `{"type":"${type}","${key}":${payloadJson}${idSuffix(id)}}`;
+}
+
+export const readyFrame = (sessionUUID: string): string =>
+  frame('ready', 'ready', JSON.stringify({ sessionUUID }), undefined);
+
+export const errorFrame = (code: ErrorCode, message: string, id: string | undefined): string =>
+  frame('error', 'error', JSON.stringify({ code, message }), id);
+
+export const authorizedFrame = (userUUID: string, accessKey: string, id: string | undefined): string =>
+  frame('authorized', 'authorized', JSON.stringify({ userUUID, accessKey }), id);
+
+export const unauthorizedFrame = (userUUID: string, id: string | undefined): string =>
+  frame('unauthorized', 'unauthorized', JSON.stringify({ userUUID }), id);
+
+export const usersFrame = (total: number, users: UserEntry[], id: string | undefined): string =>
+  frame('users', 'users', JSON.stringify({ total, received: users.length, users }), id);
+
+/** `messagesJson` is a JSON array of messageJson(…, 'created_at') items, newest first. */
+export const channelJoinFrame = (messagesJson: string, users: ChannelUser[], id: string | undefined): string =>
+  frame('channelJoin', 'channelJoin', `{"messages":${messagesJson},"users":${JSON.stringify(users)}}`, id);
+
+/** The sender's response: the same object every other joined connection gets pushed. */
+export const channelMessageFrame = (messageObjectJson: string, id: string | undefined): string =>
+  frame('channelMessage', 'channelMessage', messageObjectJson, id);
+
+/** channelMessages is answered as `channelRead`, its payload under `channelMessages`. */
+export const channelReadFrame = (
+  total: number,
+  received: number,
+  messagesJson: string,
+  id: string | undefined,
+): string =>
+  frame(
+    'channelRead',
+    'channelMessages',
+    `{"messagesTotal":${total},"messagesReceived":${received},"messages":${messagesJson}}`,
+    id,
+  );
+
+export const channelLeaveFrame = (recipient: string, id: string | undefined): string =>
+  frame('channelLeave', 'channelLeave', `{"recipientUUID":${recipientJson(recipient)}}`, id);

@@ -1,0 +1,89 @@
+/**
+ * The HTTP listener: upgrades `/ws` (a query string allowed) to WebSocket,
+ * answers every other request with 404, pings every connection on the
+ * heartbeat, and shuts down gracefully.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Services } from '../handlers/context.js';
+import { Session } from './session.js';
+
+export const WS_PATH = '/ws';
+
+export class ChatServer {
+  readonly #services: Services;
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #sessions = new Set<Session>();
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(services: Services) {
+    this.#services = services;
+    this.#http = createServer((request, response) => {
+      const isWsPath = pathOf(request) === WS_PATH;
+      response.writeHead(isWsPath ? 426 : 404, { 'content-type': 'text/plain' });
+      response.end(isWsPath ? 'Upgrade Required\n' : 'Not Found\n');
+    });
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: services.config.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.#http.on('upgrade', (request, socket, head) => this.#upgrade(request, socket, head));
+  }
+
+  /** Listens; resolves with the bound port (useful when PORT is 0). */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(port, host, () => {
+        this.#http.off('error', reject);
+        const address = this.#http.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+      this.#heartbeat = setInterval(() => {
+        for (const session of this.#sessions) session.heartbeat();
+      }, this.#services.config.heartbeatMs);
+    });
+  }
+
+  get connections(): number {
+    return this.#sessions.size;
+  }
+
+  /**
+   * Stops accepting, closes every connection with 1001 and waits until each
+   * has released its subscriptions and presence.
+   */
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    const released = [...this.#sessions].map((session) => {
+      session.close(1001, 'server shutting down');
+      return session.released;
+    });
+    this.#http.closeAllConnections();
+    await Promise.all(released);
+    await closed;
+  }
+
+  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (pathOf(request) !== WS_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      const session = new Session(ws, this.#services);
+      this.#sessions.add(session);
+      ws.once('close', () => this.#sessions.delete(session));
+    });
+  }
+}
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}

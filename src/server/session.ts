@@ -1,0 +1,172 @@
+/**
+ * One WebSocket connection: its session UUID, its binding to a user, its
+ * subscriptions, and the request pipeline. Requests are handled one at a
+ * time in arrival order (a mailbox), so each sees the effects of the ones
+ * before it and responses leave in request order.
+ *
+ * Faults are checked in PROTOCOL.md's order — 1, 3, 4, 10, 5, 2, then the
+ * handler's 6-9 — and every error becomes a wire error here, in one place.
+ */
+import { randomUUID } from 'node:crypto';
+import { WebSocket, type RawData } from 'ws';
+import { parseAccessKey } from '../actors/access-key.js';
+import { Mailbox } from '../actors/mailbox.js';
+import type { ConnectionHandle, RequestContext, Services } from '../handlers/context.js';
+import { handlers } from '../handlers/index.js';
+import { checkRouting, echoableId, parseFrame, readCredentials, readPayload } from '../protocol/envelope.js';
+import { ErrorCode, ProtocolError, unavailable } from '../protocol/errors.js';
+import { type RawEnvelope } from '../protocol/envelope.js';
+import { type RequestType, UNAUTHENTICATED_TYPES } from '../protocol/requests.js';
+import { errorFrame, readyFrame } from '../protocol/responses.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** Requests queued on one connection before the server stops reading from its socket. */
+const MAX_QUEUED_REQUESTS = 256;
+
+const NO_CALLER = Object.freeze({ userUUID: '', keyId: '' });
+
+export class Session implements ConnectionHandle {
+  readonly sessionUUID = randomUUID();
+  /** The bound user, or '' when unbound. */
+  userUUID = '';
+  readonly joined = new Set<string>();
+  readonly #ws: WebSocket;
+  readonly #services: Services;
+  readonly #requests = new Mailbox();
+  readonly #bucket: TokenBucket;
+  #paused = false;
+  #alive = true;
+  #closed = false;
+  /** Settles once the connection's subscriptions and binding are released. */
+  readonly released: Promise<void>;
+
+  constructor(ws: WebSocket, services: Services) {
+    this.#ws = ws;
+    this.#services = services;
+    const { config } = services;
+    this.#bucket = new TokenBucket(config.rateLimitPerSec, config.rateLimitBurst);
+    let release!: () => void;
+    this.released = new Promise((resolve) => (release = resolve));
+
+    ws.on('message', (data, isBinary) => this.#receive(data, isBinary));
+    ws.on('pong', () => (this.#alive = true));
+    ws.on('error', (error) => services.log.debug({ err: error, session: this.sessionUUID }, 'socket error'));
+    ws.on('close', () => {
+      this.#closed = true;
+      // Queued behind any request in flight, so a join finishing late is undone too.
+      void this.#requests.post(() => this.unbind()).finally(release);
+    });
+    this.#send(readyFrame(this.sessionUUID));
+  }
+
+  /** Called every heartbeat interval: a connection that did not answer the last ping is dropped. */
+  heartbeat(): void {
+    if (!this.#alive) {
+      this.#ws.terminate();
+      return;
+    }
+    this.#alive = false;
+    this.#ws.ping();
+  }
+
+  /** Closes the connection with `code` (1001 when the server shuts down). */
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  deliver(frame: Buffer): void {
+    this.#send(frame);
+  }
+
+  async bind(userUUID: string): Promise<void> {
+    if (this.userUUID === userUUID) return;
+    if (this.userUUID !== '') await this.unbind();
+    this.userUUID = userUUID;
+    await this.#services.users.get(userUUID).bind(this.sessionUUID);
+  }
+
+  async unbind(): Promise<void> {
+    const userUUID = this.userUUID;
+    if (userUUID === '') return;
+    const { channels, users } = this.#services;
+    await Promise.all([...this.joined].map((channelId) => channels.get(channelId).disconnect(this)));
+    this.joined.clear();
+    this.userUUID = '';
+    await users.get(userUUID).unbind(this.sessionUUID);
+  }
+
+  #receive(data: RawData, isBinary: boolean): void {
+    // Every frame spends a token, whatever it holds: garbage is not free.
+    const withinRate = this.#bucket.take();
+    if (!this.#paused && this.#requests.pending >= MAX_QUEUED_REQUESTS) {
+      this.#paused = true;
+      this.#ws.pause();
+    }
+    void this.#requests.post(() => this.#handle(data as Buffer, isBinary, withinRate));
+  }
+
+  async #handle(data: Buffer, isBinary: boolean, withinRate: boolean): Promise<void> {
+    if (this.#closed) return;
+    let raw: RawEnvelope | undefined;
+    try {
+      if (isBinary) throw new ProtocolError(ErrorCode.MalformedFrame, 'binary frames are not accepted');
+      raw = parseFrame(data.toString('utf8'));
+      const type = checkRouting(raw, this.sessionUUID);
+      if (!withinRate) throw new ProtocolError(ErrorCode.RateLimited, 'too many requests; retry later');
+      const caller = UNAUTHENTICATED_TYPES.has(type) ? NO_CALLER : await this.#authenticate(raw);
+      const ctx: RequestContext = { services: this.#services, connection: this, caller, id: echoableId(raw) };
+      const reply = await handlers[type](ctx, readPayload(type, raw) as never);
+      if (typeof reply === 'string') {
+        this.#send(reply);
+      } else {
+        this.#send(reply.frame);
+        reply.afterSend();
+      }
+    } catch (error) {
+      this.#send(this.#errorFor(error, raw));
+    } finally {
+      this.#resumeIfDrained();
+    }
+  }
+
+  /** The caller, after error 5 checks; binds an unbound connection to them. */
+  async #authenticate(raw: RawEnvelope): Promise<RequestContext['caller']> {
+    const { userUUID, accessKey } = readCredentials(raw);
+    const key = parseAccessKey(accessKey);
+    if (key === null) throw new ProtocolError(ErrorCode.Unauthorized, 'invalid access key');
+    if (this.userUUID !== '' && this.userUUID !== userUUID) {
+      throw new ProtocolError(ErrorCode.Unauthorized, 'this connection is bound to another user');
+    }
+    if (!(await this.#services.users.get(userUUID).authenticate(key.keyId, key.secret))) {
+      throw new ProtocolError(ErrorCode.Unauthorized, 'invalid, expired or revoked access key');
+    }
+    await this.bind(userUUID);
+    return { userUUID, keyId: key.keyId };
+  }
+
+  #errorFor(error: unknown, raw: RawEnvelope | undefined): string {
+    const id = raw === undefined ? undefined : echoableId(raw);
+    if (error instanceof ProtocolError) return errorFrame(error.code, error.message, id);
+    // Anything else is the store failing (or a bug): answer 11, never the raw text.
+    this.#services.log.error({ err: error, type: raw?.type as RequestType | undefined }, 'request failed');
+    const fallback = unavailable();
+    return errorFrame(fallback.code, fallback.message, id);
+  }
+
+  #send(frame: string | Buffer): void {
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(frame, { binary: false });
+    if (ws.bufferedAmount > this.#services.config.maxBufferedBytes) {
+      this.#services.log.info({ session: this.sessionUUID }, 'slow consumer closed');
+      ws.close(1013, 'slow consumer');
+    }
+  }
+
+  #resumeIfDrained(): void {
+    if (this.#paused && this.#requests.pending <= MAX_QUEUED_REQUESTS / 2) {
+      this.#paused = false;
+      this.#ws.resume();
+    }
+  }
+}

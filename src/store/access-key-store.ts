@@ -1,0 +1,50 @@
+/**
+ * Access keys in Redis: one STRING per key holding sha256 of its secret, with
+ * a TTL that is the key's idle expiry. Reading a key renews the TTL (GETEX),
+ * so a key expires after that long unused; revoking deletes it.
+ */
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis-client.js';
+import { Script } from './script.js';
+
+const accessKeyRevoke = new Script<0 | 1>('access-key-revoke');
+
+/** The control-topic notice that a key is revoked. */
+export const revokeNotice = (userUUID: string, keyId: string): string => `revoke ${userUUID} ${keyId}`;
+
+/** The user and key a revoke notice names, or null for another notice. */
+export function parseRevokeNotice(notice: string): { userUUID: string; keyId: string } | null {
+  const [verb, userUUID, keyId] = notice.split(' ');
+  return verb === 'revoke' && userUUID && keyId ? { userUUID, keyId } : null;
+}
+
+export class AccessKeyStore {
+  readonly #redis: RedisClient;
+  readonly #keys: Keys;
+  readonly #ttlMs: number;
+
+  /** @param ttlMs how long a key lives unused */
+  constructor(redis: RedisClient, keys: Keys, ttlMs: number) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#ttlMs = ttlMs;
+  }
+
+  async save(userUUID: string, keyId: string, secretDigest: Buffer): Promise<void> {
+    await this.#redis.set(this.#keys.accessKey(userUUID, keyId), secretDigest, 'PX', this.#ttlMs);
+  }
+
+  /** The stored digest, renewing the key's TTL; null when unknown, expired or revoked. */
+  touch(userUUID: string, keyId: string): Promise<Buffer | null> {
+    return this.#redis.getexBuffer(this.#keys.accessKey(userUUID, keyId), 'PX', this.#ttlMs);
+  }
+
+  /** Deletes the key and publishes its revocation to every node. */
+  async revoke(userUUID: string, keyId: string): Promise<void> {
+    await accessKeyRevoke.run(
+      this.#redis,
+      [this.#keys.accessKey(userUUID, keyId)],
+      [this.#keys.controlTopic, revokeNotice(userUUID, keyId)],
+    );
+  }
+}

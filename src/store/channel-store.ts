@@ -1,0 +1,75 @@
+/**
+ * A channel's history in Redis: appending a message (stored, indexed and
+ * published in one script) and reading a page of it.
+ */
+import type { ChatMessage } from '../protocol/responses.js';
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis-client.js';
+import { Script } from './script.js';
+
+const messageSend = new Script<number>('message-send');
+type StreamEntry = [id: string, fields: string[]];
+const historyPage = new Script<[number, StreamEntry[]]>('history-page');
+
+export interface HistoryPage {
+  /** Messages in the channel. */
+  total: number;
+  /** Newest first. */
+  messages: ChatMessage[];
+}
+
+/**
+ * Stores `message` in the channel's history and publishes `pushFrame` to every
+ * node, tagged with `originSession` so that no node pushes it back to the
+ * sender. Returns the message's position in history (1 = oldest).
+ */
+export function appendMessage(
+  redis: RedisClient,
+  keys: Keys,
+  channelId: string,
+  message: ChatMessage,
+  pushFrame: string,
+  originSession: string,
+): Promise<number> {
+  return messageSend.run(
+    redis,
+    [keys.channelLog(channelId)],
+    [
+      keys.channelTopic(channelId),
+      message.UUID,
+      message.senderUUID,
+      message.recipientUUID,
+      message.message,
+      message.createdAt,
+      pushFrame,
+      originSession,
+    ],
+  );
+}
+
+/** Messages `offset` … `offset + limit - 1` counted from the newest. */
+export async function readHistoryPage(
+  redis: RedisClient,
+  keys: Keys,
+  channelId: string,
+  offset: number,
+  limit: number,
+): Promise<HistoryPage> {
+  const [total, entries] = await historyPage.run(redis, [keys.channelLog(channelId)], [offset, limit]);
+  return { total, messages: entries.map(toChatMessage) };
+}
+
+function toChatMessage([, fields]: StreamEntry): ChatMessage {
+  const message: ChatMessage = { UUID: '', senderUUID: '', recipientUUID: '', message: '', createdAt: 0 };
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1]!;
+    switch (fields[i]) {
+      case 'id': message.UUID = value; break;
+      case 's': message.senderUUID = value; break;
+      case 'r': message.recipientUUID = value; break;
+      case 'm': message.message = value; break;
+      case 't': message.createdAt = Number(value); break;
+    }
+  }
+  return message;
+}

@@ -1,0 +1,36 @@
+/**
+ * Which Redis to use: REDIS_URL when set; otherwise a Redis already on
+ * 127.0.0.1:6379; otherwise a private redis-server started for this process
+ * (AOF on, data under REDIS_DATA_DIR, loopback only).
+ */
+import { resolve } from 'node:path';
+import { answersPing, hasRedisServerBinary, startRedisServer } from './redis-server-process.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export interface RedisLocation {
+  url: string;
+  /** How it was found, for the start-up log. */
+  source: 'REDIS_URL' | 'default' | 'embedded';
+  /** Stops the private redis-server, if one was started. */
+  stop(): Promise<void>;
+}
+
+export class RedisUnavailableError extends Error {
+  override name = 'RedisUnavailableError';
+}
+
+export async function locateRedis(redisUrl: string | undefined, dataDir: string): Promise<RedisLocation> {
+  const none = async () => {};
+  if (redisUrl !== undefined) return { url: redisUrl, source: 'REDIS_URL', stop: none };
+  if (await answersPing(DEFAULT_REDIS_URL, 500)) return { url: DEFAULT_REDIS_URL, source: 'default', stop: none };
+  if (!hasRedisServerBinary()) {
+    throw new RedisUnavailableError(
+      `no Redis answers at ${DEFAULT_REDIS_URL} and no redis-server binary was found: ` +
+        'install one (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) ' +
+        'or set REDIS_URL=redis://host:port',
+    );
+  }
+  const server = await startRedisServer({ dir: resolve(dataDir) });
+  return { url: server.url, source: 'embedded', stop: () => server.stop() };
+}

@@ -1,0 +1,101 @@
+/**
+ * The user registry in Redis: names, password hashes and the sorted users
+ * list, all under the {users} hash tag (see keys.ts for why one slot).
+ */
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis-client.js';
+import { Script } from './script.js';
+
+const userCreate = new Script<[0 | 1, string]>('user-create');
+const userLookup = new Script<[string | null, string | null, number]>('user-lookup');
+const signInFailure = new Script<number>('sign-in-failure');
+const usersPage = new Script<(string | number)[]>('users-page');
+
+export interface StoredCredentials {
+  userUUID: string;
+  passwordHash: string;
+}
+
+export interface UsersPageEntry {
+  userUUID: string;
+  username: string;
+  online: boolean;
+}
+
+/** How many known user UUIDs to remember; users are never deleted, so a hit is final. */
+const KNOWN_USERS_CACHE_SIZE = 100_000;
+
+export class UserRegistry {
+  readonly #redis: RedisClient;
+  readonly #keys: Keys;
+  readonly #knownUsers = new Set<string>();
+
+  constructor(redis: RedisClient, keys: Keys) {
+    this.#redis = redis;
+    this.#keys = keys;
+  }
+
+  /** The user holding `normalizedName`, if any, and the name's failed sign-ins in the window. */
+  async lookup(normalizedName: string): Promise<{ user: StoredCredentials | null; failures: number }> {
+    const k = this.#keys;
+    const [userUUID, passwordHash, failures] = await userLookup.run(
+      this.#redis,
+      [k.usersByName, k.userPasswords, k.signInFailures(normalizedName)],
+      [normalizedName],
+    );
+    const user = userUUID !== null && passwordHash !== null ? { userUUID, passwordHash } : null;
+    return { user, failures };
+  }
+
+  /** Creates the user, or returns the UUID of the one already holding the name. */
+  async create(
+    normalizedName: string,
+    userUUID: string,
+    username: string,
+    passwordHash: string,
+  ): Promise<{ created: boolean; userUUID: string }> {
+    const k = this.#keys;
+    const [created, holder] = await userCreate.run(
+      this.#redis,
+      [k.usersByName, k.userNames, k.userPasswords, k.userIndex],
+      [normalizedName, userUUID, username, passwordHash],
+    );
+    return { created: created === 1, userUUID: holder };
+  }
+
+  /** Counts a failed sign-in for the name; returns the failures in the window. */
+  recordSignInFailure(normalizedName: string, windowMs: number): Promise<number> {
+    return signInFailure.run(this.#redis, [this.#keys.signInFailures(normalizedName)], [windowMs]);
+  }
+
+  async page(offset: number, limit: number): Promise<{ total: number; users: UsersPageEntry[] }> {
+    const k = this.#keys;
+    const reply = await usersPage.run(this.#redis, [k.userIndex, k.userNames, k.usersOnline], [offset, limit]);
+    const users: UsersPageEntry[] = [];
+    for (let i = 1; i + 2 < reply.length; i += 3) {
+      users.push({ userUUID: String(reply[i]), username: String(reply[i + 1]), online: reply[i + 2] === 1 });
+    }
+    return { total: Number(reply[0]), users };
+  }
+
+  /** Display names of the given users, in the same order (missing users are left out). */
+  async names(userUUIDs: readonly string[]): Promise<{ UUID: string; username: string }[]> {
+    if (userUUIDs.length === 0) return [];
+    const names = await this.#redis.hmget(this.#keys.userNames, ...userUUIDs);
+    const found: { UUID: string; username: string }[] = [];
+    names.forEach((username, i) => {
+      if (username !== null) found.push({ UUID: userUUIDs[i]!, username });
+    });
+    return found;
+  }
+
+  async exists(userUUID: string): Promise<boolean> {
+    if (this.#knownUsers.has(userUUID)) return true;
+    const exists = (await this.#redis.hexists(this.#keys.userNames, userUUID)) === 1;
+    if (exists) {
+      if (this.#knownUsers.size >= KNOWN_USERS_CACHE_SIZE) this.#knownUsers.clear();
+      this.#knownUsers.add(userUUID);
+    }
+    return exists;
+  }
+}

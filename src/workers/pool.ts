@@ -1,0 +1,69 @@
+/**
+ * The Piscina pool that keeps CPU-heavy and blocking work off the event loop.
+ * Its queue is bounded: when it is full a request gets error 10 at once
+ * rather than waiting behind an unbounded backlog.
+ */
+import { Piscina } from 'piscina';
+import { ErrorCode, ProtocolError, unavailable } from '../protocol/errors.js';
+import type { TimeKey } from '../protocol/responses.js';
+import type { HistoryPageResult, HistoryPageTask, WorkerSettings } from './tasks.js';
+
+export interface WorkerPoolOptions {
+  settings: WorkerSettings;
+  /** Worker threads, fixed (no growing or shrinking under load). */
+  threads: number;
+  /** Tasks allowed to wait for a thread. */
+  maxQueue: number;
+}
+
+export class WorkerPool {
+  readonly #pool: Piscina;
+  readonly #maxQueue: number;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#maxQueue = options.maxQueue;
+    this.#pool = new Piscina({
+      filename: new URL('./tasks.js', import.meta.url).href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: Infinity,
+      maxQueue: options.maxQueue,
+      workerData: options.settings,
+    });
+  }
+
+  hashPassword(password: string): Promise<string> {
+    return this.#run({ password }, 'hashPassword');
+  }
+
+  verifyPassword(password: string, hash: string): Promise<boolean> {
+    return this.#run({ password, hash }, 'verifyPassword');
+  }
+
+  /** A history page read from Redis and serialized by a worker; error 11 when Redis fails. */
+  async historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult> {
+    const task: HistoryPageTask = { channelId, offset, limit, timeKey };
+    try {
+      return await this.#run(task, 'historyPage');
+    } catch (error) {
+      if (error instanceof ProtocolError) throw error;
+      throw unavailable();
+    }
+  }
+
+  /** Tasks waiting for a thread. */
+  get queueSize(): number {
+    return this.#pool.queueSize;
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  #run<R>(task: object, name: string): Promise<R> {
+    if (this.#pool.queueSize >= this.#maxQueue) {
+      return Promise.reject(new ProtocolError(ErrorCode.RateLimited, 'server busy; retry later'));
+    }
+    return this.#pool.run(task, { name }) as Promise<R>;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The work that must not run on the event loop, executed in Piscina worker
+ * threads: bcrypt, and reading + serializing a history page. Each export is
+ * a task, called by name from pool.ts.
+ */
+import { workerData } from 'node:worker_threads';
+import { hashSync, verifySync } from '@node-rs/bcrypt';
+import { type TimeKey, messageJson } from '../protocol/responses.js';
+import { readHistoryPage } from '../store/channel-store.js';
+import { Keys } from '../store/keys.js';
+import { type RedisClient, connectRedis, createRedisClient } from '../store/redis-client.js';
+
+/** What every worker thread is started with (Piscina's workerData). */
+export interface WorkerSettings {
+  redisUrl: string;
+  redisPrefix: string;
+  redisCommandTimeoutMs: number;
+  bcryptCost: number;
+}
+
+const settings = workerData as WorkerSettings;
+const keys = new Keys(settings.redisPrefix);
+let redis: Promise<RedisClient> | undefined;
+
+/** This thread's Redis connection, opened on first use; ioredis reconnects it after that. */
+function connection(): Promise<RedisClient> {
+  redis ??= (async () => {
+    const client = createRedisClient({
+      url: settings.redisUrl,
+      commandTimeoutMs: settings.redisCommandTimeoutMs,
+      connectionName: 'wschat:worker',
+    });
+    client.on('error', () => {}); // each failed command reports its own error
+    try {
+      await connectRedis(client, settings.redisCommandTimeoutMs);
+      return client;
+    } catch (error) {
+      client.disconnect();
+      redis = undefined;
+      throw error;
+    }
+  })();
+  return redis;
+}
+
+export function hashPassword({ password }: { password: string }): string {
+  return hashSync(password, { cost: settings.bcryptCost });
+}
+
+export function verifyPassword({ password, hash }: { password: string; hash: string }): boolean {
+  return verifySync(password, hash);
+}
+
+export interface HistoryPageTask {
+  channelId: string;
+  offset: number;
+  limit: number;
+  timeKey: TimeKey;
+}
+
+export interface HistoryPageResult {
+  total: number;
+  received: number;
+  /** A JSON array of message objects, newest first, ready to splice into a frame. */
+  messagesJson: string;
+}
+
+export async function historyPage(task: HistoryPageTask): Promise<HistoryPageResult> {
+  const page = await readHistoryPage(await connection(), keys, task.channelId, task.offset, task.limit);
+  const items = page.messages.map((message) => messageJson(message, task.timeKey));
+  return { total: page.total, received: items.length, messagesJson: `[${items.join(',')}]` };
+}
