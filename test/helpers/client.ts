@@ -1,0 +1,131 @@
+/**
+ * A test client over a real WebSocket. `request()` stamps SUUID and a fresh
+ * `id`, and resolves with the frame echoing that id; pushes (frames of type
+ * channelMessage without an id) are collected apart, in arrival order.
+ */
+import { WebSocket } from 'ws';
+
+export type Frame = Record<string, any>;
+
+export interface Credentials {
+  userUUID: string;
+  userAccessKey: string;
+}
+
+const WAIT_MS = 5000;
+let nextId = 0;
+
+export class ChatClient {
+  readonly ws: WebSocket;
+  sessionUUID = '';
+  /** Credentials from the last signIn/signUp through this client. */
+  auth: Credentials = { userUUID: '', userAccessKey: '' };
+  /** Every frame received, in order. */
+  readonly frames: Frame[] = [];
+  readonly pushes: Frame[] = [];
+  /** Resolves with the close code. */
+  readonly closed: Promise<number>;
+  #replies: Frame[] = [];
+  #waiters: (() => void)[] = [];
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as Frame;
+      this.frames.push(frame);
+      if (frame.type === 'channelMessage' && !('id' in frame)) this.pushes.push(frame);
+      else this.#replies.push(frame);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    ws.on('error', () => {});
+  }
+
+  static async connect(url: string): Promise<ChatClient> {
+    const client = new ChatClient(new WebSocket(url));
+    const ready = await client.nextReply();
+    if (ready.type !== 'ready') throw new Error(`expected ready, got ${JSON.stringify(ready)}`);
+    client.sessionUUID = ready.ready.sessionUUID;
+    return client;
+  }
+
+  /** Connects and signs up a new user. */
+  static async signedUp(url: string, username: string, password = 'correct horse'): Promise<ChatClient> {
+    const client = await ChatClient.connect(url);
+    await client.signUp(username, password);
+    return client;
+  }
+
+  /** Sends `body` with SUUID and a fresh id; resolves with the response or error echoing that id. */
+  async request(body: Frame): Promise<Frame> {
+    const id = `r${++nextId}`;
+    this.sendJson({ SUUID: this.sessionUUID, id, ...body });
+    return this.#take((frame) => frame.id === id);
+  }
+
+  /** A request carrying this client's credentials. */
+  authed(body: Frame): Promise<Frame> {
+    return this.request({ ...this.auth, ...body });
+  }
+
+  async signUp(username: string, password = 'correct horse'): Promise<Frame> {
+    return this.#keepAuth(await this.request({ type: 'signUp', signUp: { username, password } }));
+  }
+
+  async signIn(username: string, password = 'correct horse'): Promise<Frame> {
+    return this.#keepAuth(await this.request({ type: 'signIn', signId: { username, password } }));
+  }
+
+  sendJson(body: unknown): void {
+    this.ws.send(JSON.stringify(body));
+  }
+
+  /** The next reply (any frame but a push), in order. */
+  nextReply(): Promise<Frame> {
+    return this.#take(() => true);
+  }
+
+  /** Waits until `count` pushes have arrived in total; returns them all. */
+  async waitForPushes(count: number, ms = WAIT_MS): Promise<Frame[]> {
+    const deadline = Date.now() + ms;
+    while (this.pushes.length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} pushes, got ${this.pushes.length}`);
+      await this.#wait(deadline - Date.now());
+    }
+    return this.pushes;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  #keepAuth(frame: Frame): Frame {
+    if (frame.type === 'authorized') {
+      this.auth = { userUUID: frame.authorized.userUUID, userAccessKey: frame.authorized.accessKey };
+    }
+    return frame;
+  }
+
+  async #take(match: (frame: Frame) => boolean, ms = WAIT_MS): Promise<Frame> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const index = this.#replies.findIndex(match);
+      if (index !== -1) return this.#replies.splice(index, 1)[0]!;
+      if (Date.now() > deadline) throw new Error(`no matching frame within ${ms} ms`);
+      await this.#wait(deadline - Date.now());
+    }
+  }
+
+  #wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(1, ms));
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
