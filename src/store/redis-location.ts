@@ -20,13 +20,22 @@ export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError';
 }
 
-export async function locateRedis(redisUrl: string | undefined, dataDir: string): Promise<RedisLocation> {
+/**
+ * @param redisUrl REDIS_URL, if set
+ * @param dataDir where a private redis-server keeps its data
+ * @param defaultUrl the Redis tried when REDIS_URL is unset
+ */
+export async function locateRedis(
+  redisUrl: string | undefined,
+  dataDir: string,
+  defaultUrl = DEFAULT_REDIS_URL,
+): Promise<RedisLocation> {
   const none = async () => {};
   if (redisUrl !== undefined) return { url: redisUrl, source: 'REDIS_URL', stop: none };
-  if (await answersPing(DEFAULT_REDIS_URL, 500)) return { url: DEFAULT_REDIS_URL, source: 'default', stop: none };
+  if (await answersPing(defaultUrl, 500)) return { url: defaultUrl, source: 'default', stop: none };
   if (!hasRedisServerBinary()) {
     throw new RedisUnavailableError(
-      `no Redis answers at ${DEFAULT_REDIS_URL} and no redis-server binary was found: ` +
+      `no Redis answers at ${defaultUrl} and no redis-server binary was found: ` +
         'install one (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) ' +
         'or set REDIS_URL=redis://host:port',
     );
