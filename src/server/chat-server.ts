@@ -11,6 +11,9 @@ import { Session } from './session.js';
 
 export const WS_PATH = '/ws';
 
+/** How long closing clients get to answer the close handshake before their sockets are cut. */
+const CLOSE_GRACE_MS = 2000;
+
 export class ChatServer {
   readonly #services: Services;
   readonly #http: Server;
@@ -60,12 +63,15 @@ export class ChatServer {
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
-    const released = [...this.#sessions].map((session) => {
-      session.close(1001, 'server shutting down');
-      return session.released;
-    });
+    const sessions = [...this.#sessions];
+    for (const session of sessions) session.close(1001, 'server shutting down');
+    const released = Promise.all(sessions.map((session) => session.released));
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([released, new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+    clearTimeout(grace);
+    for (const session of sessions) session.terminate();
     this.#http.closeAllConnections();
-    await Promise.all(released);
+    await released;
     await closed;
   }
 

@@ -74,6 +74,11 @@ export class Session implements ConnectionHandle {
     this.#ws.close(code, reason);
   }
 
+  /** Cuts the socket without a close handshake. */
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
   deliver(frame: Buffer): void {
     this.#send(frame);
   }
