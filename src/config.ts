@@ -42,6 +42,10 @@ export interface Config {
   workerThreads: number;
   /** WORKER_QUEUE_MAX: tasks waiting for a thread before error 10. Default 512. */
   workerQueueMax: number;
+  /** HISTORY_IN_POOL: read and serialize history pages in the worker pool (true) or on the main thread. Default true. */
+  historyInPool: boolean;
+  /** STATS_INTERVAL_MS: log event-loop delay and connection count this often; 0 = never. Default 0. */
+  statsIntervalMs: number;
   /** ACTOR_IDLE_MS: an actor idle this long (and holding nothing) is evicted. Default 60000. */
   actorIdleMs: number;
 }
@@ -67,6 +71,14 @@ function text(env: Env, name: string, fallback: string, pattern?: RegExp): strin
   if (raw === undefined || raw === '') return fallback;
   if (pattern && !pattern.test(raw)) throw new ConfigError(`${name} must match ${pattern}, got "${raw}"`);
   return raw;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 const LOG_LEVELS = /^(fatal|error|warn|info|debug|trace|silent)$/;
@@ -97,6 +109,8 @@ export function loadConfig(env: Env = process.env): Config {
     signInFailuresWindowMs: integer(env, 'SIGNIN_FAILURES_WINDOW_MS', 300_000, 1000, 7 * DAY_MS),
     workerThreads: integer(env, 'WORKER_THREADS', availableParallelism(), 1, 256),
     workerQueueMax: integer(env, 'WORKER_QUEUE_MAX', 512, 1, 1_000_000),
+    historyInPool: boolean(env, 'HISTORY_IN_POOL', true),
+    statsIntervalMs: integer(env, 'STATS_INTERVAL_MS', 0, 0, 3_600_000),
     actorIdleMs: integer(env, 'ACTOR_IDLE_MS', 60_000, 10, 86_400_000),
   };
 }

@@ -17,6 +17,7 @@ import { PubSub } from './store/pubsub.js';
 import { connectRedis, createRedisClient } from './store/redis-client.js';
 import { RedisUnavailableError, locateRedis } from './store/redis-location.js';
 import { UserRegistry } from './store/user-registry.js';
+import { startEventLoopStats } from './telemetry/event-loop-stats.js';
 import { createLogger } from './telemetry/logger.js';
 import { WorkerPool } from './workers/pool.js';
 
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     },
     threads: config.workerThreads,
     maxQueue: config.workerQueueMax,
+    inlineHistory: config.historyInPool ? undefined : { redis, keys },
   });
 
   const accessKeys = new AccessKeyStore(redis, keys, config.accessKeyTtlMs);
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
   const server = new ChatServer(services);
   const port = await server.listen(config.port, config.host);
   log.info({ host: config.host, port, path: '/ws', nodeId, redis: location.source }, 'listening');
+  const stopStats =
+    config.statsIntervalMs > 0 ? startEventLoopStats(log, config.statsIntervalMs, () => server.connections) : () => {};
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 10_000).unref();
     await server.close();
+    stopStats();
     users.stop();
     channels.stop();
     await pool.close();

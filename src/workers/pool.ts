@@ -6,7 +6,10 @@
 import { Piscina } from 'piscina';
 import { ErrorCode, ProtocolError, unavailable } from '../protocol/errors.js';
 import type { TimeKey } from '../protocol/responses.js';
-import type { HistoryPageResult, HistoryPageTask, WorkerSettings } from './tasks.js';
+import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+import { type HistoryPageResult, type HistoryPageTask, buildHistoryPage } from './history-page.js';
+import type { WorkerSettings } from './tasks.js';
 
 export interface WorkerPoolOptions {
   settings: WorkerSettings;
@@ -14,14 +17,18 @@ export interface WorkerPoolOptions {
   threads: number;
   /** Tasks allowed to wait for a thread. */
   maxQueue: number;
+  /** When set, history pages are read on the main thread with this client instead (HISTORY_IN_POOL=false). */
+  inlineHistory?: { redis: RedisClient; keys: Keys } | undefined;
 }
 
 export class WorkerPool {
   readonly #pool: Piscina;
   readonly #maxQueue: number;
+  readonly #inlineHistory: WorkerPoolOptions['inlineHistory'];
 
   constructor(options: WorkerPoolOptions) {
     this.#maxQueue = options.maxQueue;
+    this.#inlineHistory = options.inlineHistory;
     this.#pool = new Piscina({
       filename: new URL('./tasks.js', import.meta.url).href,
       minThreads: options.threads,
@@ -44,6 +51,7 @@ export class WorkerPool {
   async historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult> {
     const task: HistoryPageTask = { channelId, offset, limit, timeKey };
     try {
+      if (this.#inlineHistory) return await buildHistoryPage(this.#inlineHistory.redis, this.#inlineHistory.keys, task);
       return await this.#run(task, 'historyPage');
     } catch (error) {
       if (error instanceof ProtocolError) throw error;

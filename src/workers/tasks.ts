@@ -5,10 +5,9 @@
  */
 import { workerData } from 'node:worker_threads';
 import { hashSync, verifySync } from '@node-rs/bcrypt';
-import { type TimeKey, messageJson } from '../protocol/responses.js';
-import { readHistoryPage } from '../store/channel-store.js';
 import { Keys } from '../store/keys.js';
 import { type RedisClient, connectRedis, createRedisClient } from '../store/redis-client.js';
+import { type HistoryPageResult, type HistoryPageTask, buildHistoryPage } from './history-page.js';
 
 /** What every worker thread is started with (Piscina's workerData). */
 export interface WorkerSettings {
@@ -51,22 +50,6 @@ export function verifyPassword({ password, hash }: { password: string; hash: str
   return verifySync(password, hash);
 }
 
-export interface HistoryPageTask {
-  channelId: string;
-  offset: number;
-  limit: number;
-  timeKey: TimeKey;
-}
-
-export interface HistoryPageResult {
-  total: number;
-  received: number;
-  /** A JSON array of message objects, newest first, ready to splice into a frame. */
-  messagesJson: string;
-}
-
 export async function historyPage(task: HistoryPageTask): Promise<HistoryPageResult> {
-  const page = await readHistoryPage(await connection(), keys, task.channelId, task.offset, task.limit);
-  const items = page.messages.map((message) => messageJson(message, task.timeKey));
-  return { total: page.total, received: items.length, messagesJson: `[${items.join(',')}]` };
+  return buildHistoryPage(await connection(), keys, task);
 }

@@ -19,17 +19,28 @@ export interface TestServer {
 }
 
 /** Starts a server on Redis at `redisUrl`; `env` overrides settings (all as strings). */
-export async function startServer(redisUrl: string, env: Record<string, string> = {}): Promise<TestServer> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      REDIS_URL: redisUrl,
-      LOG_LEVEL: 'info',
-      WORKER_THREADS: '2',
-      ...env,
-    },
+export function startServer(redisUrl: string, env: Record<string, string> = {}): Promise<TestServer> {
+  return startNodeServer(MAIN, {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'info',
+    WORKER_THREADS: '2',
+    ...env,
+  });
+}
+
+/**
+ * Runs a Node script that prints a JSON line with `"msg":"listening"` and its
+ * `port` once it serves (our server, and the benchmark's Socket.IO peer).
+ */
+export async function startNodeServer(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<TestServer> {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

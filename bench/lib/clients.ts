@@ -1,0 +1,179 @@
+/**
+ * One interface over the two servers' protocols, so every scenario runs the
+ * same steps against ours (raw WebSocket, PROTOCOL.md) and the Socket.IO
+ * peer. Message texts start with `T<send time>;` (performance.now() of the
+ * load generator) so latency is measured end to end.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { WebSocket } from 'ws';
+
+export type ServerKind = 'ours' | 'peer';
+
+export interface BenchClient {
+  signIn(username: string, password: string): Promise<void>;
+  /** Reuses credentials from another client's sign-in (no bcrypt). */
+  resume(credentials: unknown): Promise<void>;
+  readonly credentials: unknown;
+  joinPublic(): Promise<void>;
+  sendPublic(text: string): Promise<void>;
+  history(offset: number, limit: number): Promise<number>;
+  /** Called with the send time carried by each pushed message. */
+  onPush(handler: (sentAt: number) => void): void;
+  close(): void;
+}
+
+export async function connectClient(kind: ServerKind, port: number): Promise<BenchClient> {
+  return kind === 'ours' ? OursClient.connect(port) : PeerClient.connect(port);
+}
+
+/** The send time in a text `T<ms>;…`. */
+export function sentAtOf(text: string): number {
+  return Number(text.slice(1, text.indexOf(';')));
+}
+
+const MESSAGE_MARKER = Buffer.from('"message":"T');
+const SEMICOLON = 0x3b;
+/** Every request carries this id, so a response is told from a push by its last bytes. */
+const ID_SUFFIX = Buffer.from(',"id":"q"}');
+
+class OursClient implements BenchClient {
+  readonly #ws: WebSocket;
+  #session = '';
+  #auth: { userUUID: string; userAccessKey: string } = { userUUID: '', userAccessKey: '' };
+  #pending: { resolve: (frame: any) => void; reject: (error: Error) => void }[] = [];
+  #onPush: (sentAt: number) => void = () => {};
+
+  private constructor(ws: WebSocket) {
+    this.#ws = ws;
+    ws.on('message', (data: Buffer) => this.#receive(data));
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      for (const waiter of this.#pending.splice(0)) waiter.reject(new Error('closed'));
+    });
+  }
+
+  static async connect(port: number): Promise<OursClient> {
+    const client = new OursClient(new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false }));
+    const ready = await new Promise<any>((resolve, reject) => client.#pending.push({ resolve, reject }));
+    client.#session = ready.ready.sessionUUID;
+    return client;
+  }
+
+  get credentials(): unknown {
+    return this.#auth;
+  }
+
+  async signIn(username: string, password: string): Promise<void> {
+    const reply = await this.#request({ type: 'signIn', signId: { username, password } });
+    this.#auth = { userUUID: reply.authorized.userUUID, userAccessKey: reply.authorized.accessKey };
+  }
+
+  async resume(credentials: unknown): Promise<void> {
+    this.#auth = credentials as { userUUID: string; userAccessKey: string };
+  }
+
+  async joinPublic(): Promise<void> {
+    await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID: 0 } });
+  }
+
+  async sendPublic(text: string): Promise<void> {
+    await this.#request({ type: 'channelMessage', ...this.#auth, channelMessage: { recipientUUID: 0, message: text } });
+  }
+
+  async history(offset: number, limit: number): Promise<number> {
+    const reply = await this.#request({
+      type: 'channelMessages',
+      ...this.#auth,
+      channelMessages: { recipientUUID: 0, offset, limit },
+    });
+    return reply.channelMessages.messagesReceived;
+  }
+
+  onPush(handler: (sentAt: number) => void): void {
+    this.#onPush = handler;
+  }
+
+  close(): void {
+    this.#ws.terminate();
+  }
+
+  #request(body: object): Promise<any> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ resolve, reject });
+      this.#ws.send(JSON.stringify({ SUUID: this.#session, id: 'q', ...body }));
+    });
+  }
+
+  #receive(data: Buffer): void {
+    const isResponse =
+      this.#session === '' ||
+      (data.length > ID_SUFFIX.length && data.subarray(data.length - ID_SUFFIX.length).equals(ID_SUFFIX));
+    if (!isResponse) {
+      // A push: read the send time without parsing the whole frame.
+      const at = data.indexOf(MESSAGE_MARKER);
+      if (at === -1) return;
+      const start = at + MESSAGE_MARKER.length;
+      this.#onPush(Number(data.toString('latin1', start, data.indexOf(SEMICOLON, start))));
+      return;
+    }
+    const frame = JSON.parse(data.toString());
+    const waiter = this.#pending.shift();
+    if (frame.type === 'error') waiter?.reject(new Error(`error ${frame.error.code}: ${frame.error.message}`));
+    else waiter?.resolve(frame);
+  }
+}
+
+class PeerClient implements BenchClient {
+  readonly #socket: Socket;
+  #auth: unknown;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+  }
+
+  static async connect(port: number): Promise<PeerClient> {
+    const socket = io(`ws://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    return new PeerClient(socket);
+  }
+
+  get credentials(): unknown {
+    return this.#auth;
+  }
+
+  async signIn(username: string, password: string): Promise<void> {
+    const reply = await this.#socket.emitWithAck('signIn', { username, password });
+    if (reply.error) throw new Error(`peer signIn error ${reply.error}`);
+    this.#auth = reply;
+  }
+
+  async resume(credentials: unknown): Promise<void> {
+    const reply = await this.#socket.emitWithAck('resume', credentials);
+    if (reply.error) throw new Error(`peer resume error ${reply.error}`);
+    this.#auth = credentials;
+  }
+
+  async joinPublic(): Promise<void> {
+    await this.#socket.emitWithAck('join', { room: 'public' });
+  }
+
+  async sendPublic(text: string): Promise<void> {
+    await this.#socket.emitWithAck('send', { room: 'public', message: text });
+  }
+
+  async history(offset: number, limit: number): Promise<number> {
+    const reply = await this.#socket.emitWithAck('history', { room: 'public', offset, limit });
+    return reply.messages.length;
+  }
+
+  onPush(handler: (sentAt: number) => void): void {
+    this.#socket.on('message', (message: { message: string }) => handler(sentAtOf(message.message)));
+  }
+
+  close(): void {
+    this.#socket.disconnect();
+  }
+}

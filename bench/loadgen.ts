@@ -1,0 +1,325 @@
+/**
+ * The load generator: a separate process that drives one server through one
+ * scenario over loopback and prints one line `RESULT <json>`. Every loop is
+ * bounded in count and time. Started by run.ts:
+ *   node dist/bench/loadgen.js '<json LoadgenTask>'
+ */
+import { verify, hashSync } from '@node-rs/bcrypt';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { type BenchClient, type ServerKind, connectClient } from './lib/clients.js';
+import { inBatches, pace, sleep } from './lib/pacer.js';
+import { cpuMicros, rssBytes } from './lib/proc.js';
+import { Samples, summarize } from './lib/stats.js';
+
+export interface LoadgenTask {
+  scenario: string;
+  kind: ServerKind;
+  port: number;
+  serverPid: number;
+  redisUrl: string;
+  /** A few-second smoke instead of the full scenario. */
+  quick: boolean;
+}
+
+const PASSWORD = 'bench password';
+const text = (sentAt: number) => `T${sentAt.toFixed(3)};${'x'.repeat(80)}`;
+
+/** `count` connected clients signed in as `users` accounts (bcrypt once per account). */
+async function crowd(task: LoadgenTask, count: number, users: number, prefix = 'u'): Promise<BenchClient[]> {
+  const accounts = await inBatches(
+    Array.from({ length: users }, (_, i) => i),
+    8,
+    async (i) => {
+      const client = await connectClient(task.kind, task.port);
+      await client.signIn(`bench-${prefix}${i}`, PASSWORD);
+      return client;
+    },
+  );
+  const rest = await inBatches(
+    Array.from({ length: Math.max(0, count - users) }, (_, i) => i),
+    50,
+    async (i) => {
+      const client = await connectClient(task.kind, task.port);
+      await client.resume(accounts[i % users]!.credentials);
+      return client;
+    },
+  );
+  return [...accounts, ...rest].slice(0, count);
+}
+
+interface Window {
+  start: number;
+  end: number;
+  latencies: Samples;
+}
+
+/** Measures pushes whose send time falls in the window. */
+function listen(receivers: BenchClient[], current: () => Window | undefined): void {
+  for (const receiver of receivers) {
+    receiver.onPush((sentAt) => {
+      const window = current();
+      if (window && sentAt >= window.start && sentAt < window.end) {
+        window.latencies.push(performance.now() - sentAt);
+      }
+    });
+  }
+}
+
+/** Sends at `rate` for warm-up + window; returns what the window saw. */
+async function runStep(
+  task: LoadgenTask,
+  senders: BenchClient[],
+  receiverCount: number,
+  rate: number,
+  warmupMs: number,
+  windowMs: number,
+  setWindow: (window: Window | undefined) => void,
+) {
+  const stepStart = performance.now();
+  let window: Window | undefined;
+  let sentInWindow = 0;
+  let failures = 0;
+  let cpuStart = 0;
+  await pace(rate, warmupMs + windowMs, (i) => {
+    const now = performance.now();
+    if (window === undefined && now - stepStart >= warmupMs) {
+      window = { start: now, end: now + windowMs, latencies: new Samples() };
+      setWindow(window);
+      cpuStart = cpuMicros(task.serverPid);
+    }
+    if (window !== undefined && now < window.end) sentInWindow++;
+    senders[i % senders.length]!.sendPublic(text(now)).catch(() => failures++);
+  });
+  const cpuEnd = cpuMicros(task.serverPid);
+  await sleep(1000); // let the window's pushes drain
+  setWindow(undefined);
+  const delivered = window?.latencies.length ?? 0;
+  const expected = sentInWindow * receiverCount;
+  return {
+    rate,
+    sent: sentInWindow,
+    expected,
+    delivered,
+    deliveredRatio: expected ? delivered / expected : NaN,
+    deliveriesPerSec: delivered / (windowMs / 1000),
+    latencyMs: summarize(window?.latencies.values() ?? []),
+    serverCpuMicrosPerDelivery: delivered ? (cpuEnd - cpuStart) / delivered : NaN,
+    sendFailures: failures,
+  };
+}
+
+async function fanout(task: LoadgenTask) {
+  const receivers = task.quick ? 20 : 200;
+  const clients = await crowd(task, receivers + 10, 10);
+  const [senders, listeners] = [clients.slice(0, 10), clients.slice(10)];
+  await inBatches(listeners, 50, (client) => client.joinPublic());
+  let window: Window | undefined;
+  listen(listeners, () => window);
+  const step = await runStep(task, senders, listeners.length, 200, task.quick ? 500 : 2000, task.quick ? 2000 : 8000, (w) => (window = w));
+  close(clients);
+  return step;
+}
+
+async function saturation(task: LoadgenTask) {
+  const receivers = task.quick ? 20 : 200;
+  const clients = await crowd(task, receivers + 10, 10);
+  const [senders, listeners] = [clients.slice(0, 10), clients.slice(10)];
+  await inBatches(listeners, 50, (client) => client.joinPublic());
+  let window: Window | undefined;
+  listen(listeners, () => window);
+  const steps = [];
+  let best = 0;
+  for (let k = 0, rate = 200; k < (task.quick ? 2 : 10); k++, rate = Math.round(rate * 1.5)) {
+    const step = await runStep(task, senders, listeners.length, rate, 1000, task.quick ? 1000 : 4000, (w) => (window = w));
+    steps.push(step);
+    const passed = step.deliveredRatio >= 0.98 && step.latencyMs.p99 <= 100;
+    if (!passed) break;
+    best = Math.max(best, step.deliveriesPerSec);
+  }
+  close(clients);
+  return { bestDeliveriesPerSec: best, steps };
+}
+
+async function idle(task: LoadgenTask) {
+  const count = task.quick ? 200 : 5000;
+  const probe = await connectClient(task.kind, task.port);
+  await probe.signIn('bench-probe', PASSWORD);
+  await probe.joinPublic();
+  await sleep(1000);
+  const before = rssBytes(task.serverPid);
+  const clients = await crowd(task, count, task.quick ? 5 : 50);
+  await inBatches(clients, 100, (client) => client.joinPublic());
+  await sleep(2000);
+  const after = rssBytes(task.serverPid);
+  close([probe, ...clients]);
+  return { connections: count, rssBeforeBytes: before, rssAfterBytes: after, bytesPerConnection: (after - before) / count };
+}
+
+/** Writes `total` public messages straight into the server's own storage format. */
+async function seedHistory(task: LoadgenTask, total: number): Promise<void> {
+  const redis = new Redis(task.redisUrl);
+  try {
+    const sender = randomUUID();
+    const key = task.kind === 'ours' ? 'chat:{c:pub}:log' : 'peer:history:public';
+    const existing = task.kind === 'ours' ? await redis.xlen(key) : await redis.llen(key);
+    for (let n = existing + 1; n <= total; ) {
+      const pipeline = redis.pipeline();
+      const batchEnd = Math.min(total, n + 999);
+      if (task.kind === 'ours') {
+        for (; n <= batchEnd; n++) {
+          pipeline.xadd(key, `${n}-0`, 'id', randomUUID(), 's', sender, 'r', '0', 'm', text(n), 't', String(Date.now()));
+        }
+      } else {
+        const items: string[] = [];
+        for (; n <= batchEnd; n++) {
+          items.push(JSON.stringify({ UUID: randomUUID(), senderUUID: sender, recipientUUID: 0, message: text(n), createdAt: new Date().toISOString() }));
+        }
+        pipeline.rpush(key, ...items);
+      }
+      await pipeline.exec();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function history(task: LoadgenTask) {
+  const total = task.quick ? 10_000 : 1_000_000;
+  await seedHistory(task, total);
+  const [client] = await crowd(task, 1, 1);
+  const offsets = [0, total / 1000, total / 2, total - 60];
+  const requests = task.quick ? 30 : 300;
+  const byOffset: Record<string, ReturnType<typeof summarize>> = {};
+  for (const offset of offsets) {
+    const latencies = new Samples();
+    for (let i = 0; i < requests; i++) {
+      const start = performance.now();
+      const received = await client!.history(offset, 50);
+      latencies.push(performance.now() - start);
+      if (received !== 50) throw new Error(`offset ${offset}: ${received} messages, expected 50`);
+    }
+    byOffset[offset] = summarize(latencies.values());
+  }
+  close([client!]);
+  return { messages: total, limit: 50, byOffset };
+}
+
+/** Chatters sending at `rate` while `during` runs; their push latencies before and during. */
+async function chatLatency(task: LoadgenTask, chatters: BenchClient[], rate: number, during: () => Promise<unknown>) {
+  let window: Window | undefined;
+  listen(chatters, () => window);
+  const measure = async (ms: number, work?: () => Promise<unknown>) => {
+    window = { start: performance.now(), end: Infinity, latencies: new Samples() };
+    const mine = window;
+    const workDone = work?.();
+    await pace(rate, ms, (i) => void chatters[i % chatters.length]!.sendPublic(text(performance.now())).catch(() => {}));
+    const result = await workDone;
+    mine.end = performance.now();
+    await sleep(500);
+    window = undefined;
+    return { latency: summarize(mine.latencies.values()), result };
+  };
+  const before = await measure(task.quick ? 1000 : 3000);
+  const storm = await measure(task.quick ? 1000 : 3000, during);
+  return { before, storm };
+}
+
+/** bcrypt verifications per second on this machine, all cores, nothing else running. */
+async function rawBcryptRate(ms: number): Promise<number> {
+  const hash = hashSync(PASSWORD, { cost: 10 });
+  let done = 0;
+  const deadline = performance.now() + ms;
+  const start = performance.now();
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      await verify(PASSWORD, hash);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return done / ((performance.now() - start) / 1000);
+}
+
+async function storm(task: LoadgenTask) {
+  const stormSize = task.quick ? 20 : 200;
+  const chatters = await crowd(task, 50, 10, 'chat');
+  await inBatches(chatters, 50, (client) => client.joinPublic());
+  // Create the storm's accounts first, so the storm itself is sign-ins to existing users (bcrypt verify).
+  await crowd(task, stormSize, stormSize, 'storm').then(close);
+  const fresh = await inBatches(Array.from({ length: stormSize }, () => 0), 50, () => connectClient(task.kind, task.port));
+  let signInsPerSec = 0;
+  const chat = await chatLatency(task, chatters, 100, async () => {
+    const start = performance.now();
+    await Promise.all(fresh.map((client, i) => client.signIn(`bench-storm${i}`, PASSWORD)));
+    signInsPerSec = stormSize / ((performance.now() - start) / 1000);
+  });
+  close([...chatters, ...fresh]);
+  await sleep(500);
+  const rawRate = await rawBcryptRate(task.quick ? 1000 : 3000);
+  return {
+    signIns: stormSize,
+    signInsPerSec,
+    rawBcryptPerSec: rawRate,
+    signInsVsRaw: signInsPerSec / rawRate,
+    chatP99BeforeMs: chat.before.latency.p99,
+    chatP99DuringMs: chat.storm.latency.p99,
+    chatP99Ratio: chat.storm.latency.p99 / chat.before.latency.p99,
+  };
+}
+
+async function poolOrInline(task: LoadgenTask) {
+  await seedHistory(task, task.quick ? 10_000 : 100_000);
+  const chatters = await crowd(task, 50, 10, 'chat');
+  await inBatches(chatters, 50, (client) => client.joinPublic());
+  const readers = await crowd(task, 20, 2, 'reader');
+  const readLatencies = new Samples();
+  let reading = true;
+  const wallStart = Date.now();
+  const chat = await chatLatency(task, chatters, 100, async () => {
+    setTimeout(() => (reading = false), task.quick ? 1000 : 3000);
+    await Promise.all(
+      readers.map(async (reader) => {
+        for (let i = 0; reading && i < 100_000; i++) {
+          const start = performance.now();
+          await reader.history(Math.floor(Math.random() * 9_000), 50);
+          readLatencies.push(performance.now() - start);
+        }
+      }),
+    );
+  });
+  close([...chatters, ...readers]);
+  return {
+    historyLatencyMs: summarize(readLatencies.values()),
+    chatP99DuringMs: chat.storm.latency.p99,
+    windowWallClock: { from: wallStart, to: Date.now() },
+  };
+}
+
+function close(clients: BenchClient[]): void {
+  for (const client of clients) client.close();
+}
+
+const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
+  fanout,
+  saturation,
+  idle,
+  history,
+  storm,
+  pool: poolOrInline,
+};
+
+const task = JSON.parse(process.argv[2] ?? '{}') as LoadgenTask;
+const scenario = scenarios[task.scenario];
+if (!scenario) {
+  console.error(`unknown scenario ${task.scenario}`);
+  process.exit(2);
+}
+const deadline = setTimeout(() => {
+  console.error('loadgen: scenario exceeded 10 minutes');
+  process.exit(3);
+}, 600_000);
+const result = await scenario(task);
+clearTimeout(deadline);
+console.log(`RESULT ${JSON.stringify(result)}`);
+process.exit(0);

@@ -1,0 +1,130 @@
+/** Renders bench/RESULTS.md: medians per metric, the ratio to the peer, and each target. */
+
+export interface Report {
+  date: string;
+  quick: boolean;
+  runs: number;
+  machine: Record<string, string | number>;
+  /** scenario → variant → one result per run */
+  scenarios: Record<string, Record<string, any[]>>;
+}
+
+interface Metric {
+  label: string;
+  get: (result: any) => number;
+  /** Whether the target is met, given our median and the other variant's. */
+  target?: { text: string; met: (ours: number, other: number) => boolean };
+}
+
+const history = (offsetKey: (r: any) => string, p: 'p50' | 'p99') => (r: any) => r.byOffset[offsetKey(r)][p];
+const offsetKeys = (r: any) => Object.keys(r.byOffset).sort((a, b) => Number(a) - Number(b));
+
+const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }> = {
+  fanout: {
+    variants: ['ours', 'peer'],
+    metrics: [
+      { label: 'latency p50 (ms)', get: (r) => r.latencyMs.p50 },
+      {
+        label: 'latency p99 (ms)',
+        get: (r) => r.latencyMs.p99,
+        target: { text: '≤ 0.5× peer and ≤ 10 ms', met: (o, p) => o <= 0.5 * p && o <= 10 },
+      },
+      { label: 'latency max (ms)', get: (r) => r.latencyMs.max },
+      { label: 'delivered / expected', get: (r) => r.deliveredRatio },
+      { label: 'deliveries/s', get: (r) => r.deliveriesPerSec },
+      {
+        label: 'server CPU µs per delivery',
+        get: (r) => r.serverCpuMicrosPerDelivery,
+        target: { text: '≤ 0.6× peer', met: (o, p) => o <= 0.6 * p },
+      },
+    ],
+  },
+  saturation: {
+    variants: ['ours', 'peer'],
+    metrics: [
+      {
+        label: 'best deliveries/s (≥ 98% delivered, p99 ≤ 100 ms)',
+        get: (r) => r.bestDeliveriesPerSec,
+        target: { text: '≥ 1.3× peer', met: (o, p) => o >= 1.3 * p },
+      },
+    ],
+  },
+  idle: {
+    variants: ['ours', 'peer'],
+    metrics: [
+      {
+        label: 'server RSS per idle joined connection (KiB)',
+        get: (r) => r.bytesPerConnection / 1024,
+        target: { text: '≤ 12 KiB', met: (o) => o <= 12 },
+      },
+    ],
+  },
+  history: {
+    variants: ['ours', 'peer'],
+    metrics: [0, 1, 2, 3].flatMap((i) =>
+      (['p50', 'p99'] as const).map((p) => ({
+        label: `limit 50 at offset #${i + 1} ${p} (ms)`,
+        get: history((r) => offsetKeys(r)[i]!, p),
+      })),
+    ),
+  },
+  storm: {
+    variants: ['ours', 'peer'],
+    metrics: [
+      { label: 'sign-ins/s', get: (r) => r.signInsPerSec },
+      { label: 'raw bcrypt verifications/s (same machine)', get: (r) => r.rawBcryptPerSec },
+      {
+        label: 'sign-ins/s ÷ raw bcrypt rate',
+        get: (r) => r.signInsVsRaw,
+        target: { text: '≥ 0.8', met: (o) => o >= 0.8 },
+      },
+      { label: 'chatters p99 before (ms)', get: (r) => r.chatP99BeforeMs },
+      { label: 'chatters p99 during the storm (ms)', get: (r) => r.chatP99DuringMs },
+      {
+        label: 'chatters p99 during ÷ before',
+        get: (r) => r.chatP99Ratio,
+        target: { text: '≤ 2', met: (o) => o <= 2 },
+      },
+    ],
+  },
+  pool: {
+    variants: ['pool', 'inline'],
+    metrics: [
+      { label: 'history p50 (ms)', get: (r) => r.historyLatencyMs.p50 },
+      { label: 'history p99 (ms)', get: (r) => r.historyLatencyMs.p99 },
+      { label: 'server event-loop delay p99 (ms)', get: (r) => r.eventLoopDelayP99Ms },
+      { label: 'chatters p99 (ms)', get: (r) => r.chatP99DuringMs },
+    ],
+  },
+};
+
+const fmt = (n: number): string =>
+  !Number.isFinite(n) ? '–' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toFixed(3);
+
+export function renderReport(report: Report, median: (values: number[]) => number): string {
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench\`${report.quick ? ' (quick smoke: small sizes, not comparable)' : ''} on ${report.date}.`,
+    `Each figure is the median of ${report.runs} run(s); the servers alternate within each run.`,
+    '',
+    '| machine | |',
+    '|---|---|',
+    ...Object.entries(report.machine).map(([key, value]) => `| ${key} | ${value} |`),
+    '',
+  ];
+  for (const [scenario, byVariant] of Object.entries(report.scenarios)) {
+    const spec = METRICS[scenario];
+    if (!spec) continue;
+    const [mine, other] = spec.variants;
+    lines.push(`## ${scenario}`, '', `| metric | ${mine} | ${other} | ${mine} ÷ ${other} | target | met |`, '|---|---|---|---|---|---|');
+    for (const metric of spec.metrics) {
+      const values = (variant: string) => median((byVariant[variant] ?? []).map(metric.get));
+      const [a, b] = [values(mine), values(other)];
+      const met = metric.target ? (metric.target.met(a, b) ? 'yes' : '**no**') : '';
+      lines.push(`| ${metric.label} | ${fmt(a)} | ${fmt(b)} | ${fmt(a / b)} | ${metric.target?.text ?? ''} | ${met} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench`: runs every scenario against our server and the Socket.IO
+ * peer, alternating them, on one fresh redis-server (AOF everysec) that it
+ * starts and stops, and writes bench/RESULTS.md. See bench/README.md.
+ *
+ *   node dist/bench/run.js [--quick] [--runs N] [--only fanout,idle] [--out FILE]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { freePort, startRedisServer } from '../src/store/redis-server-process.js';
+import { type TestServer, startNodeServer } from '../test/helpers/server.js';
+import type { ServerKind } from './lib/clients.js';
+import { median } from './lib/stats.js';
+import { type Report, renderReport } from './report.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const OUR_SERVER = here('../src/main.js');
+const PEER_SERVER = here('./peers/socketio-server.js');
+const LOADGEN = here('./loadgen.js');
+
+interface Variant {
+  name: string;
+  kind: ServerKind;
+  env?: Record<string, string>;
+}
+
+const OURS: Variant = { name: 'ours', kind: 'ours' };
+const PEER: Variant = { name: 'peer', kind: 'peer' };
+
+/** Scenarios in run order; `keepData` scenarios reuse what they seeded in earlier runs. */
+const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
+  { name: 'fanout', variants: [OURS, PEER] },
+  { name: 'saturation', variants: [OURS, PEER] },
+  { name: 'idle', variants: [OURS, PEER] },
+  { name: 'history', variants: [OURS, PEER], keepData: true },
+  { name: 'storm', variants: [OURS, PEER] },
+  {
+    name: 'pool',
+    variants: [
+      { name: 'pool', kind: 'ours', env: { HISTORY_IN_POOL: 'true' } },
+      { name: 'inline', kind: 'ours', env: { HISTORY_IN_POOL: 'false' } },
+    ],
+    keepData: true,
+  },
+];
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const quick = args.quick ?? false;
+const runs = Number(args.runs ?? (quick ? 1 : 3));
+const only = args.only?.split(',');
+const out = args.out ?? (quick ? join(tmpdir(), 'wschat-bench-smoke.md') : here('../../bench/RESULTS.md'));
+
+async function startVariant(variant: Variant, redisUrl: string): Promise<TestServer> {
+  if (variant.kind === 'ours') {
+    return startNodeServer(OUR_SERVER, {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      REDIS_URL: redisUrl,
+      LOG_LEVEL: 'info',
+      STATS_INTERVAL_MS: '250',
+      // The bench measures the server, not its per-connection rate limits.
+      RATE_LIMIT_PER_SEC: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+      ...variant.env,
+    });
+  }
+  return startNodeServer(PEER_SERVER, { PORT: String(await freePort()), REDIS_URL: redisUrl });
+}
+
+function runLoadgen(scenario: string, variant: Variant, server: TestServer, redisUrl: string): Promise<any> {
+  const task = { scenario, kind: variant.kind, port: server.port, serverPid: server.pid, redisUrl, quick };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOADGEN, JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => {
+      const line = output.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)));
+      else reject(new Error(`loadgen ${scenario}/${variant.name} exited ${code}: ${output.slice(-500)}`));
+    });
+  });
+}
+
+/** The server's event-loop delay p99 (ms) over a wall-clock window, from its stats log lines. */
+function eventLoopP99(server: TestServer, from: number, to: number): number {
+  const p99s = server.output
+    .filter((line) => line.includes('"msg":"stats"'))
+    .map((line) => JSON.parse(line) as { time: number; eventLoopDelayMs: { p99: number } })
+    .filter((stats) => stats.time >= from && stats.time <= to)
+    .map((stats) => stats.eventLoopDelayMs.p99);
+  return p99s.length ? Math.max(...p99s) : NaN;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'wschat-bench-redis-'));
+  const redisServer = await startRedisServer({ dir });
+  const redis = new Redis(redisServer.url);
+  const report: Report = {
+    date: new Date().toISOString(),
+    quick,
+    runs,
+    machine: {
+      cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      redis: execFileSync('redis-server', ['--version']).toString().trim(),
+    },
+    scenarios: {},
+  };
+  try {
+    for (const scenario of SCENARIOS) {
+      if (only && !only.includes(scenario.name)) continue;
+      const results: Record<string, unknown[]> = {};
+      if (!scenario.keepData) await redis.flushall();
+      for (let run = 0; run < runs; run++) {
+        // Alternate which server goes first, so neither always meets a warmer machine.
+        const order = run % 2 === 0 ? scenario.variants : [...scenario.variants].reverse();
+        for (const variant of order) {
+          if (!scenario.keepData) await redis.flushall();
+          const server = await startVariant(variant, redisServer.url);
+          try {
+            const result = await runLoadgen(scenario.name, variant, server, redisServer.url);
+            if (scenario.name === 'pool') {
+              result.eventLoopDelayP99Ms = eventLoopP99(server, result.windowWallClock.from, result.windowWallClock.to);
+            }
+            (results[variant.name] ??= []).push(result);
+            console.log(`${scenario.name} run ${run + 1} ${variant.name}: ${JSON.stringify(result).slice(0, 300)}`);
+          } finally {
+            await server.stop();
+          }
+        }
+      }
+      report.scenarios[scenario.name] = results;
+    }
+  } finally {
+    redis.disconnect();
+    await redisServer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  writeFileSync(out, renderReport(report, median));
+  console.log(`wrote ${out}`);
+}
+
+await main();
