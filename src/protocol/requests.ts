@@ -17,6 +17,7 @@ import {
   min,
   number,
   optional,
+  record,
   refine,
   string,
   type,
@@ -60,10 +61,20 @@ const Offset = min(integer(), 0);
 const pageLimit = (largest: number, fallback: number) =>
   withDefault(max(min(integer(), 1), largest), fallback);
 
-export const SignInRequest = refine(
-  type({ signId: optionalField(Credentials), signIn: optionalField(Credentials) }),
-  'signId',
-  (value) => value.signId !== undefined || value.signIn !== undefined || 'signId is required',
+/** When both are present `signId` is used, so `signIn` is dropped before it is validated. */
+const ignoreSignInBesideSignId = (value: unknown): unknown => {
+  const payload = value as Record<string, unknown>;
+  return payload.signId != null ? { ...payload, signIn: undefined } : payload;
+};
+
+export const SignInRequest = coerce(
+  refine(
+    type({ signId: optionalField(Credentials), signIn: optionalField(Credentials) }),
+    'signId',
+    (value) => value.signId !== undefined || value.signIn !== undefined || 'signId is required',
+  ),
+  record(string(), unknown()),
+  ignoreSignInBesideSignId,
 );
 
 export const SignUpRequest = type({ signUp: Credentials });

@@ -12,7 +12,8 @@ export interface Credentials {
   userAccessKey: string;
 }
 
-const WAIT_MS = 5000;
+/** How long a test waits for a frame: generous, the machine may be loaded. */
+const WAIT_MS = 10_000;
 let nextId = 0;
 
 export class ChatClient {
