@@ -34,6 +34,9 @@ export class WorkerPool {
       minThreads: options.threads,
       maxThreads: options.threads,
       idleTimeout: Infinity,
+      // The default 'sync' freezes a worker's event loop between tasks, so its
+      // Redis client could never run its reconnect timer after a Redis restart.
+      atomics: 'async',
       maxQueue: options.maxQueue,
       workerData: options.settings,
     });
