@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { type ChatClient, type Frame } from '../helpers/client.js';
+import { useHarness } from '../helpers/harness.js';
+
+const TEST = { timeout: 60_000 };
+
+const h = useHarness();
+
+let names = 0;
+async function signedUp(prefix: string): Promise<ChatClient> {
+  const client = await h.connect();
+  const reply = await client.signUp(`${prefix}-${++names}-${randomUUID().slice(0, 6)}`);
+  assert.equal(reply.type, 'authorized', JSON.stringify(reply));
+  return client;
+}
+
+/** Another connection of the same user, bound by its first request. */
+async function secondConnection(of: ChatClient): Promise<ChatClient> {
+  const client = await h.connect();
+  client.auth = { ...of.auth };
+  return client;
+}
+
+async function joined(client: ChatClient, recipientUUID: unknown): Promise<Frame> {
+  const reply = await client.authed({ type: 'channelJoin', channelJoin: { recipientUUID } });
+  assert.equal(reply.type, 'channelJoin', JSON.stringify(reply));
+  return reply;
+}
+
+async function send(client: ChatClient, recipientUUID: unknown, message: string): Promise<Frame> {
+  const reply = await client.authed({ type: 'channelMessage', channelMessage: { recipientUUID, message } });
+  assert.equal(reply.type, 'channelMessage', JSON.stringify(reply));
+  return reply.channelMessage;
+}
+
+async function history(client: ChatClient, recipientUUID: unknown, limit = 10): Promise<Frame> {
+  const reply = await client.authed({ type: 'channelMessages', channelMessages: { recipientUUID, limit } });
+  assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
+  return reply.channelMessages;
+}
+
+/**
+ * A request answered on `client`'s connection. Once a witness joined to the
+ * same channel has a push, the server's fan-out for it has run, so a push to
+ * `client` would have been written before this answer.
+ */
+async function roundTrip(client: ChatClient): Promise<void> {
+  await history(client, 0, 1);
+}
+
+const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });
+
+describe('private channel isolation', () => {
+  it('never pushes an A–B message to a third user, even one joined to public and to their channel with A', TEST, async () => {
+    const a = await signedUp('pa');
+    const b = await signedUp('pb');
+    const c = await signedUp('pc');
+    const c2 = await secondConnection(c);
+    await joined(a, b.auth.userUUID);
+    await joined(b, a.auth.userUUID);
+    await joined(c, 0);
+    await joined(c, a.auth.userUUID); // the A–C channel, not A–B
+    await joined(c2, b.auth.userUUID); // the B–C channel, not A–B
+    const cToA = await joined(c2, a.auth.userUUID);
+    assert.deepEqual(
+      cToA.channelJoin.users.map((u: Frame) => u.UUID).sort(),
+      [a.auth.userUUID, c.auth.userUUID].sort(),
+      'naming A, C reaches the A–C channel',
+    );
+
+    const fromA = await send(a, b.auth.userUUID, 'a to b, private');
+    await b.waitForPushes(1);
+    const fromB = await send(b, a.auth.userUUID, 'b to a, private');
+    await a.waitForPushes(1);
+    assert.deepEqual(b.pushes, [pushOf(fromA)]);
+    assert.deepEqual(a.pushes, [pushOf(fromB)]);
+    await roundTrip(c);
+    await roundTrip(c2);
+    assert.deepEqual(c.pushes, [], 'c, joined to public and to A–C, gets no A–B push');
+    assert.deepEqual(c2.pushes, [], 'c2, joined to B–C and A–C, gets no A–B push');
+
+    // What c does get: a message in the A–C channel.
+    const toC = await send(a, c.auth.userUUID, 'a to c');
+    await c.waitForPushes(1);
+    await c2.waitForPushes(1);
+    await roundTrip(b);
+    assert.deepEqual(c.pushes, [pushOf(toC)]);
+    assert.deepEqual(c2.pushes, [pushOf(toC)]);
+    assert.deepEqual(b.pushes, [pushOf(fromA)], 'b gets no A–C push');
+  });
+
+  it('never shows A–B history to a third user: C naming B reads the empty B–C channel', TEST, async () => {
+    const a = await signedUp('pha');
+    const b = await signedUp('phb');
+    const c = await signedUp('phc');
+    await send(a, b.auth.userUUID, 'secret 1');
+    await send(b, a.auth.userUUID, 'secret 2');
+    const empty = { messagesTotal: 0, messagesReceived: 0, messages: [] };
+    assert.deepEqual(await history(c, b.auth.userUUID), empty);
+    assert.deepEqual(await history(c, a.auth.userUUID), empty);
+    const cJoinsB = await joined(c, b.auth.userUUID);
+    assert.deepEqual(cJoinsB.channelJoin.messages, []);
+    assert.deepEqual(
+      cJoinsB.channelJoin.users.map((u: Frame) => u.UUID).sort(),
+      [b.auth.userUUID, c.auth.userUUID].sort(),
+      'the channel C reaches by naming B is B–C',
+    );
+    const publicPage = await history(c, 0, 99);
+    assert.ok(!publicPage.messages.some((m: Frame) => m.message.startsWith('secret')), 'not in public history either');
+    assert.equal((await history(a, b.auth.userUUID)).messagesTotal, 2);
+  });
+});
+
+describe('private channel delivery', () => {
+  it('shows an A→B message in B’s history with the same UUID and fields', TEST, async () => {
+    const a = await signedUp('pva');
+    const b = await signedUp('pvb');
+    const sent = await send(a, b.auth.userUUID, 'see this, b');
+    assert.deepEqual(await history(b, a.auth.userUUID), { messagesTotal: 1, messagesReceived: 1, messages: [sent] });
+    const bJoins = await joined(b, a.auth.userUUID);
+    const { createdAt, ...rest } = sent;
+    assert.deepEqual(bJoins.channelJoin.messages, [{ ...rest, created_at: createdAt }]);
+  });
+
+  it('pushes to every joined connection of A and B except the sending one, and to no unjoined one', TEST, async () => {
+    const a1 = await signedUp('pfa');
+    const a2 = await secondConnection(a1);
+    const a3 = await secondConnection(a1); // bound to A, never joined
+    const b1 = await signedUp('pfb');
+    const b2 = await secondConnection(b1);
+    const b3 = await secondConnection(b1); // joined to public only
+    for (const client of [a1, a2]) await joined(client, b1.auth.userUUID);
+    for (const client of [b1, b2]) await joined(client, a1.auth.userUUID);
+    await joined(b3, 0);
+    await roundTrip(a3);
+
+    const fromA1 = await send(a1, b1.auth.userUUID, 'from a1');
+    for (const client of [a2, b1, b2]) await client.waitForPushes(1);
+    const fromB2 = await send(b2, a1.auth.userUUID, 'from b2');
+    for (const client of [a1, a2, b1]) await client.waitForPushes(client === a1 ? 1 : 2);
+    for (const client of [a1, a2, a3, b1, b2, b3]) await roundTrip(client);
+
+    assert.deepEqual(a1.pushes, [pushOf(fromB2)]);
+    assert.deepEqual(a2.pushes, [pushOf(fromA1), pushOf(fromB2)]);
+    assert.deepEqual(b1.pushes, [pushOf(fromA1), pushOf(fromB2)]);
+    assert.deepEqual(b2.pushes, [pushOf(fromA1)]);
+    assert.deepEqual(a3.pushes, []);
+    assert.deepEqual(b3.pushes, []);
+    assert.equal(fromA1.recipientUUID, b1.auth.userUUID);
+    assert.equal(fromB2.recipientUUID, a1.auth.userUUID);
+  });
+
+  it('pushes own notes to the user’s other joined connections only', TEST, async () => {
+    const a1 = await signedUp('pnotes');
+    const a2 = await secondConnection(a1);
+    const b = await signedUp('pnotes');
+    await joined(a1, a1.auth.userUUID);
+    await joined(a2, a1.auth.userUUID);
+    await joined(b, a1.auth.userUUID);
+    const note = await send(a1, a1.auth.userUUID, 'note to self');
+    await a2.waitForPushes(1);
+    await roundTrip(a1);
+    await roundTrip(b);
+    assert.deepEqual(a2.pushes, [pushOf(note)]);
+    assert.deepEqual(a1.pushes, []);
+    assert.deepEqual(b.pushes, [], 'b joined the A–B channel, not A’s notes');
+  });
+});
