@@ -69,8 +69,8 @@ export function readPayload<T extends RequestType>(type: T, raw: RawEnvelope): R
   try {
     return create(raw, requestStructs[type] as never) as RequestOf<T>;
   } catch (error) {
-    if (error instanceof StructError) throw invalid(describeFailure(error));
-    throw error;
+    // Anything else thrown while validating is still the request's fault.
+    throw invalid(error instanceof StructError ? describeFailure(error) : 'request is not valid');
   }
 }
 
@@ -78,11 +78,13 @@ export function readPayload<T extends RequestType>(type: T, raw: RawEnvelope): R
  * A failure in words that never quote the value: the value may be a
  * password, and superstruct's default text includes it.
  */
-function describeFailure(error: StructError): string {
-  const failure = error.failures()[0] ?? error;
+function describeFailure(failure: StructError): string {
+  // The error is its first failure; failures() would format the others, which can throw.
   const where = failure.path.length > 0 ? failure.path.join('.') : failure.key ?? 'request';
   if (failure.refinement !== undefined) {
-    return failure.message.startsWith('Expected') ? `${where}: out of range` : failure.message;
+    // Our refinements word their own message; superstruct's (min, max) quote the value.
+    const message = failure.message.replace(/^At path: \S* -- /, '');
+    return message.startsWith('Expected') ? `${where}: out of range` : message;
   }
   return failure.value === undefined ? `${where} is required` : `${where}: expected ${failure.type}`;
 }

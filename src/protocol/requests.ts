@@ -11,17 +11,14 @@ import {
   type Infer,
   type Struct,
   coerce,
+  define,
   integer,
-  literal,
   max,
   min,
-  number,
   optional,
-  record,
   refine,
   string,
   type,
-  union,
   unknown,
 } from 'superstruct';
 import { checkMessageText, checkPassword, checkUsername } from './text-rules.js';
@@ -32,9 +29,25 @@ export const PUBLIC_RECIPIENT = '0';
 /** RFC 9562 text form, any version; compared lower-cased. */
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/*
+ * Coercion conditions are `define`d predicates that answer with a message of
+ * their own: superstruct's built-in structs (and a bare `false`) format the
+ * rejected value eagerly, which throws on an object whose own `toString` is
+ * not a function.
+ */
+const isNull = define<null>('null', (value) => value === null || 'not null');
+const isNumberOrString = define<number | string>(
+  'number or string',
+  (value) => typeof value === 'number' || typeof value === 'string' || 'not a number or string',
+);
+const isObject = define<Record<string, unknown>>(
+  'object',
+  (value) => (typeof value === 'object' && value !== null) || 'not an object',
+);
+
 /** `null` for an optional field means absent (PROTOCOL.md). */
 function optionalField<T, S>(struct: Struct<T, S>) {
-  return coerce(optional(struct), literal(null), () => undefined);
+  return coerce(optional(struct), isNull, () => undefined);
 }
 
 /** An optional field whose absence (or `null`) means `fallback`. */
@@ -47,7 +60,7 @@ export const Recipient = coerce(
   refine(string(), 'recipientUUID', (value) =>
     value === PUBLIC_RECIPIENT || UUID_PATTERN.test(value) || 'must be 0 or a UUID string',
   ),
-  union([number(), string()]),
+  isNumberOrString,
   (value) => (typeof value === 'number' ? (value === 0 ? PUBLIC_RECIPIENT : String(value)) : value.toLowerCase()),
 );
 
@@ -73,7 +86,7 @@ export const SignInRequest = coerce(
     'signId',
     (value) => value.signId !== undefined || value.signIn !== undefined || 'signId is required',
   ),
-  record(string(), unknown()),
+  isObject,
   ignoreSignInBesideSignId,
 );
 

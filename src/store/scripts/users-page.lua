@@ -12,6 +12,9 @@
 ]]
 local total = redis.call('ZCARD', KEYS[1])
 local first = tonumber(ARGV[1])
+if first >= total then
+  return { total }
+end
 local members = redis.call('ZRANGE', KEYS[1], first, first + tonumber(ARGV[2]) - 1)
 local reply = { total }
 for _, member in ipairs(members) do
