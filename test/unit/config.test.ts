@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const DAY_MS = 86_400_000;
+
+/** The ConfigError loadConfig throws for `env`. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe('loadConfig', () => {
+  it('gives every documented default for an empty environment', () => {
+    assert.deepEqual(loadConfig({}), {
+      port: 8080,
+      host: '127.0.0.1',
+      redisUrl: undefined,
+      redisPrefix: 'chat:',
+      redisDataDir: './data/redis',
+      redisCommandTimeoutMs: 2000,
+      logLevel: 'info',
+      bcryptCost: 10,
+      accessKeyTtlMs: 30 * DAY_MS,
+      maxFrameBytes: 65536,
+      maxBufferedBytes: 1024 * 1024,
+      heartbeatMs: 30_000,
+      rateLimitPerSec: 100,
+      rateLimitBurst: 200,
+      signInFailuresMax: 10,
+      signInFailuresWindowMs: 300_000,
+      workerThreads: availableParallelism(),
+      workerQueueMax: 512,
+      historyInPool: true,
+      statsIntervalMs: 0,
+      actorIdleMs: 60_000,
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: '', REDIS_URL: '', LOG_LEVEL: '', REDIS_PREFIX: '' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.redisPrefix, 'chat:');
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      REDIS_URL: 'rediss://redis.example:6380/2',
+      REDIS_PREFIX: 'test:',
+      REDIS_DATA_DIR: '/var/lib/chat',
+      REDIS_COMMAND_TIMEOUT_MS: '500',
+      LOG_LEVEL: 'debug',
+      BCRYPT_COST: '12',
+      ACCESS_KEY_TTL_MS: '60000',
+      MAX_FRAME_BYTES: '2048',
+      MAX_BUFFERED_BYTES: '4096',
+      HEARTBEAT_MS: '1000',
+      RATE_LIMIT_PER_SEC: '50',
+      RATE_LIMIT_BURST: '75',
+      SIGNIN_FAILURES_MAX: '3',
+      SIGNIN_FAILURES_WINDOW_MS: '10000',
+      WORKER_THREADS: '4',
+      WORKER_QUEUE_MAX: '16',
+      HISTORY_IN_POOL: 'false',
+      STATS_INTERVAL_MS: '5000',
+      ACTOR_IDLE_MS: '100',
+    });
+    assert.deepEqual(config, {
+      port: 9000,
+      host: '0.0.0.0',
+      redisUrl: 'rediss://redis.example:6380/2',
+      redisPrefix: 'test:',
+      redisDataDir: '/var/lib/chat',
+      redisCommandTimeoutMs: 500,
+      logLevel: 'debug',
+      bcryptCost: 12,
+      accessKeyTtlMs: 60000,
+      maxFrameBytes: 2048,
+      maxBufferedBytes: 4096,
+      heartbeatMs: 1000,
+      rateLimitPerSec: 50,
+      rateLimitBurst: 75,
+      signInFailuresMax: 3,
+      signInFailuresWindowMs: 10000,
+      workerThreads: 4,
+      workerQueueMax: 16,
+      historyInPool: false,
+      statsIntervalMs: 5000,
+      actorIdleMs: 100,
+    });
+  });
+
+  it('accepts port 0 (any free port) and the range ends', () => {
+    assert.equal(loadConfig({ PORT: '0' }).port, 0);
+    assert.equal(loadConfig({ PORT: '65535' }).port, 65535);
+    assert.equal(loadConfig({ BCRYPT_COST: '20' }).bcryptCost, 20);
+    assert.equal(loadConfig({ BCRYPT_COST: '10' }).bcryptCost, 10);
+  });
+
+  it('defaults the burst to the rate when the rate is above 200', () => {
+    assert.equal(loadConfig({ RATE_LIMIT_PER_SEC: '1000' }).rateLimitBurst, 1000);
+    assert.equal(loadConfig({ RATE_LIMIT_PER_SEC: '50' }).rateLimitBurst, 200);
+    assert.equal(loadConfig({ RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '10' }).rateLimitBurst, 10);
+  });
+
+  it('accepts redis:// and rediss:// URLs only', () => {
+    assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl, 'redis://127.0.0.1:6379');
+    for (const url of ['http://x', 'localhost:6379', 'redis:/x', 'REDIS://x', ' redis://x']) {
+      const error = configError({ REDIS_URL: url });
+      assert.match(error.message, /^REDIS_URL /, url);
+    }
+  });
+
+  it('accepts every pino level', () => {
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+      assert.equal(loadConfig({ LOG_LEVEL: level }).logLevel, level);
+    }
+  });
+
+  it('refuses an unknown log level, naming LOG_LEVEL', () => {
+    for (const level of ['verbose', 'INFO', 'info ', 'warning']) {
+      assert.match(configError({ LOG_LEVEL: level }).message, /^LOG_LEVEL /, level);
+    }
+  });
+
+  it('reads HISTORY_IN_POOL as true/1 or false/0', () => {
+    assert.equal(loadConfig({ HISTORY_IN_POOL: 'true' }).historyInPool, true);
+    assert.equal(loadConfig({ HISTORY_IN_POOL: '1' }).historyInPool, true);
+    assert.equal(loadConfig({ HISTORY_IN_POOL: 'false' }).historyInPool, false);
+    assert.equal(loadConfig({ HISTORY_IN_POOL: '0' }).historyInPool, false);
+    assert.equal(loadConfig({ STATS_INTERVAL_MS: '0' }).statsIntervalMs, 0);
+  });
+
+  it('refuses any other HISTORY_IN_POOL, naming it', () => {
+    for (const value of ['yes', 'TRUE', 'no', '2', ' true']) {
+      const error = configError({ HISTORY_IN_POOL: value });
+      assert.equal(error.message, `HISTORY_IN_POOL must be true or false, got "${value}"`);
+    }
+  });
+
+  it('refuses a Redis prefix with braces or white space, naming REDIS_PREFIX', () => {
+    for (const prefix of ['{chat}:', 'a b', 'chat}', 'tab\t']) {
+      assert.match(configError({ REDIS_PREFIX: prefix }).message, /^REDIS_PREFIX /, prefix);
+    }
+  });
+
+  const numeric: [name: string, bad: string[]][] = [
+    ['PORT', ['-1', '65536', 'http', '80.5', '1e3', '0x50', '+80', '８０']],
+    ['REDIS_COMMAND_TIMEOUT_MS', ['49', '60001', 'abc']],
+    ['BCRYPT_COST', ['9', '21', '4', 'ten']],
+    ['ACCESS_KEY_TTL_MS', ['999', String(3651 * DAY_MS)]],
+    ['MAX_FRAME_BYTES', ['1023', String(64 * 1024 * 1024 + 1)]],
+    ['MAX_BUFFERED_BYTES', ['1023', String(1024 * 1024 * 1024 + 1)]],
+    ['HEARTBEAT_MS', ['99', '3600001']],
+    ['RATE_LIMIT_PER_SEC', ['0', '1000001', '-5']],
+    ['RATE_LIMIT_BURST', ['0', '10000001']],
+    ['SIGNIN_FAILURES_MAX', ['0', '1000001']],
+    ['SIGNIN_FAILURES_WINDOW_MS', ['999', String(7 * DAY_MS + 1)]],
+    ['WORKER_THREADS', ['0', '257']],
+    ['WORKER_QUEUE_MAX', ['0', '1000001']],
+    ['STATS_INTERVAL_MS', ['-1', '3600001']],
+    ['ACTOR_IDLE_MS', ['9', '86400001']],
+  ];
+
+  for (const [name, values] of numeric) {
+    it(`refuses a bad ${name}, naming it`, () => {
+      for (const value of [...values, '99999999999999999999', '1.0', ' ', 'NaN', 'Infinity']) {
+        const error = configError({ [name]: value });
+        assert.equal(error.name, 'ConfigError');
+        assert.ok(error.message.startsWith(`${name} must be an integer from `), `${name}=${value}: ${error.message}`);
+        assert.ok(error.message.includes(`"${value}"`), error.message);
+      }
+    });
+  }
+
+  it('reports the first bad variable when several are bad', () => {
+    assert.match(configError({ PORT: 'x', BCRYPT_COST: 'y' }).message, /^(PORT|BCRYPT_COST) /);
+  });
+});

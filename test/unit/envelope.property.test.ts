@@ -1,0 +1,302 @@
+/**
+ * Property: whatever text arrives, the parsing pipeline of a frame
+ * (parseFrame → checkRouting → readCredentials / readPayload) either returns
+ * or throws a ProtocolError with a wire code 1..11 — never another exception,
+ * which the session would have to answer as 11 ("Redis down") instead of the
+ * request's real fault.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { checkRouting, echoableId, parseFrame, readCredentials, readPayload } from '../../src/protocol/envelope.js';
+import { ProtocolError } from '../../src/protocol/errors.js';
+import { type RequestType, UNAUTHENTICATED_TYPES } from '../../src/protocol/requests.js';
+
+const SESSION = '6f9353ba-92c6-41c2-89f2-60b350bf67e7';
+const USER = '21d4b0aa-da77-4833-a315-1b13f70de65d';
+const KEY = '54RdYXz3iYLXCiVR.X2DIrvoaw2wKdQGKIMcGDpUsvWxwdAu1NM5RFf4UjSA';
+const NUM_RUNS = 2000;
+
+type Outcome = { ok: true } | { ok: false; code: number };
+
+/** What the session does with a text frame, up to the handler. */
+function pipeline(text: string): Outcome {
+  try {
+    const raw = parseFrame(text);
+    echoableId(raw);
+    const type = checkRouting(raw, SESSION);
+    if (!UNAUTHENTICATED_TYPES.has(type)) readCredentials(raw);
+    readPayload(type, raw);
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof ProtocolError) return { ok: false, code: error.code };
+    throw error;
+  }
+}
+
+/** Every stage applied on its own, so a later stage is reached even when an earlier one would stop. */
+function everyStage(text: string): void {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseFrame(text);
+  } catch (error) {
+    assertProtocolError(error);
+    return;
+  }
+  echoableId(raw);
+  const stages: (() => unknown)[] = [
+    () => checkRouting(raw, SESSION),
+    () => readCredentials(raw),
+    ...(['signIn', 'signUp', 'signOut', 'users', 'channelJoin', 'channelMessage', 'channelMessages', 'channelLeave'] as const).map(
+      (type) => () => readPayload(type, raw),
+    ),
+  ];
+  for (const stage of stages) {
+    try {
+      stage();
+    } catch (error) {
+      assertProtocolError(error);
+    }
+  }
+}
+
+function assertProtocolError(error: unknown): void {
+  if (!(error instanceof ProtocolError)) {
+    throw new Error(`not a ProtocolError: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  }
+  assert.ok(Number.isInteger(error.code) && error.code >= 1 && error.code <= 11, `code ${error.code}`);
+  assert.equal(typeof error.message, 'string');
+}
+
+function check(text: string): void {
+  let outcome: Outcome;
+  try {
+    outcome = pipeline(text);
+  } catch (error) {
+    assertProtocolError(error);
+    return;
+  }
+  if (!outcome.ok) assert.ok(outcome.code >= 1 && outcome.code <= 11, `code ${outcome.code}`);
+  everyStage(text);
+}
+
+// ---- arbitraries -------------------------------------------------------
+
+/** Keys that are special to JavaScript objects or to the protocol. */
+const specialKey = fc.oneof(
+  fc.constantFrom('toString', 'valueOf', '__proto__'),
+  fc.constantFrom(
+    'constructor',
+    'hasOwnProperty',
+    'toJSON',
+    'then',
+    'length',
+    'type',
+    'SUUID',
+    'id',
+    'userUUID',
+    'userAccessKey',
+    'username',
+    'password',
+    'recipientUUID',
+    'offset',
+    'limit',
+    'message',
+    'signId',
+    'signIn',
+    'users',
+  ),
+);
+const key = fc.oneof(fc.string({ maxLength: 8 }), specialKey, specialKey);
+/** Plain JSON objects that JavaScript can not turn into a string, or that carry an own __proto__ key. */
+const prototypeJunk = fc.constantFrom(
+  ...['{"toString":1}', '{"toString":[]}', '{"valueOf":{},"toString":null}', '{"__proto__":{"toString":1}}', '[{"toString":0}]', '{"constructor":1}'].map(
+    (text) => () => JSON.parse(text) as unknown,
+  ),
+).map((make) => make());
+
+const hugeNumber = fc.constantFrom(1e21, -1e21, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, -0, 0.5, 99.999, 1e100);
+const oddString = fc.constantFrom('', ' ', '0', '00', 'null', '\ud800', 'a\udfffb', '\u0000', '\u200b', '😀', 'x'.repeat(5000), USER.toUpperCase());
+const leaf = fc.oneof(
+  { arbitrary: prototypeJunk, weight: 3 },
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(), // NaN and ±Infinity become null in JSON
+  hugeNumber,
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  oddString,
+);
+
+const { junk } = fc.letrec((tie) => ({
+  junk: fc.oneof(
+    { depthSize: 'small', maxDepth: 4 },
+    leaf,
+    fc.array(tie('junk'), { maxLength: 4 }),
+    fc.dictionary(key, tie('junk'), { maxKeys: 4 }),
+  ),
+}));
+
+const credentials = { userUUID: USER, userAccessKey: KEY };
+const valid: Record<RequestType, Record<string, unknown>> = {
+  signIn: { type: 'signIn', SUUID: SESSION, id: 'a', signId: { username: 'Alice', password: 'password1' } },
+  signUp: { type: 'signUp', SUUID: SESSION, id: 'b', signUp: { username: 'Alice', password: 'password1' } },
+  signOut: { type: 'signOut', SUUID: SESSION, id: 'c', ...credentials },
+  users: { type: 'users', SUUID: SESSION, id: 'd', ...credentials, users: { offset: 0, limit: 10 } },
+  channelJoin: { type: 'channelJoin', SUUID: SESSION, id: 'e', ...credentials, channelJoin: { recipientUUID: 0 } },
+  channelMessage: {
+    type: 'channelMessage',
+    SUUID: SESSION,
+    id: 'f',
+    ...credentials,
+    channelMessage: { recipientUUID: USER, message: 'hello' },
+  },
+  channelMessages: {
+    type: 'channelMessages',
+    SUUID: SESSION,
+    id: 'g',
+    ...credentials,
+    channelMessages: { recipientUUID: '0', offset: 0, limit: 10 },
+  },
+  channelLeave: { type: 'channelLeave', SUUID: SESSION, id: 'h', ...credentials, channelLeave: { recipientUUID: USER } },
+};
+
+/** Every path to a value inside `value` (objects and arrays), the root excluded. */
+function paths(value: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  if (typeof value === 'object' && value !== null && prefix.length < 4) {
+    for (const k of Object.keys(value)) {
+      const path = [...prefix, Array.isArray(value) ? Number(k) : k];
+      out.push(path);
+      paths((value as Record<string, unknown>)[k], path, out);
+    }
+  }
+  return out;
+}
+
+/** A deep copy: fast-check reuses generated values while shrinking, so they must never be mutated in place. */
+const copy = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? 'null');
+
+type Mutation =
+  | { op: 'drop'; at: number }
+  | { op: 'set'; at: number; value: unknown }
+  | { op: 'add'; at: number; key: string; value: unknown }
+  | { op: 'retype'; value: unknown }
+  | { op: 'id'; value: unknown };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('drop' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: junk }),
+  fc.record({ op: fc.constant('add' as const), at: fc.nat(), key, value: junk }),
+  fc.record({ op: fc.constant('retype' as const), value: fc.oneof(junk, fc.constantFrom(...Object.keys(valid))) }),
+  fc.record({
+    op: fc.constant('id' as const),
+    value: fc.oneof(junk, fc.string({ minLength: 60, maxLength: 70 }), fc.constant('x'.repeat(64))),
+  }),
+);
+
+/** Applies mutations to a deep copy of `base`; paths are chosen by index among the current ones. */
+function mutate(base: Record<string, unknown>, mutations: Mutation[]): unknown {
+  const root = structuredClone(base) as Record<string, unknown>;
+  const setAt = (path: (string | number)[], value: unknown, drop: boolean) => {
+    let parent: any = root;
+    for (const step of path.slice(0, -1)) parent = parent[step];
+    const last = path[path.length - 1]!;
+    if (drop) {
+      if (Array.isArray(parent)) parent.splice(Number(last), 1);
+      else delete parent[last];
+    } else {
+      Object.defineProperty(parent, last, { value: copy(value), enumerable: true, writable: true, configurable: true });
+    }
+  };
+  for (const m of mutations) {
+    const all = paths(root);
+    switch (m.op) {
+      case 'drop':
+        if (all.length > 0) setAt(all[m.at % all.length]!, undefined, true);
+        break;
+      case 'set':
+        if (all.length > 0) setAt(all[m.at % all.length]!, m.value, false);
+        break;
+      case 'add': {
+        const containers = [[], ...all].filter((p) => {
+          let v: any = root;
+          for (const step of p) v = v[step];
+          return typeof v === 'object' && v !== null && !Array.isArray(v);
+        });
+        setAt([...containers[m.at % containers.length]!, m.key], m.value, false);
+        break;
+      }
+      case 'retype':
+        root.type = copy(m.value);
+        break;
+      case 'id':
+        root.id = copy(m.value);
+        break;
+    }
+  }
+  return root;
+}
+
+const mutatedEnvelope = fc
+  .tuple(fc.constantFrom(...Object.values(valid)), fc.array(mutation, { minLength: 1, maxLength: 4 }))
+  .map(([base, mutations]) => JSON.stringify(mutate(base, mutations)));
+
+/** Valid JSON text with characters inserted, deleted or replaced. */
+const mangledText = fc
+  .tuple(
+    fc.constantFrom(...Object.values(valid).map((v) => JSON.stringify(v))),
+    fc.array(fc.tuple(fc.nat(), fc.nat(2), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 5 }),
+  )
+  .map(([text, edits]) => {
+    let out = text;
+    for (const [at, kind, chars] of edits) {
+      const i = at % (out.length + 1);
+      out = kind === 0 ? out.slice(0, i) + chars + out.slice(i) : kind === 1 ? out.slice(0, i) + out.slice(i + 1) : out.slice(0, i) + chars + out.slice(i + chars.length);
+    }
+    return out;
+  });
+
+describe('the frame parsing pipeline (property)', () => {
+  it('answers any string with a result or a ProtocolError of code 1..11', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' })), check),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('answers any JSON value with a result or a ProtocolError of code 1..11', () => {
+    fc.assert(fc.property(fc.jsonValue(), (value) => check(JSON.stringify(value) ?? 'null')), { numRuns: NUM_RUNS });
+  });
+
+  it('answers any junk value with a result or a ProtocolError of code 1..11', () => {
+    fc.assert(fc.property(junk, (value) => check(JSON.stringify(value) ?? 'null')), { numRuns: NUM_RUNS });
+  });
+
+  it('answers mangled JSON text with a result or a ProtocolError of code 1..11', () => {
+    fc.assert(fc.property(mangledText, check), { numRuns: NUM_RUNS });
+  });
+
+  it('answers mutated valid envelopes with a result or a ProtocolError of code 1..11', () => {
+    fc.assert(fc.property(mutatedEnvelope, check), { numRuns: NUM_RUNS });
+  });
+
+  it('accepts every unmutated valid envelope', () => {
+    for (const [type, envelope] of Object.entries(valid)) {
+      assert.deepEqual(pipeline(JSON.stringify(envelope)), { ok: true }, type);
+    }
+  });
+
+  it('a mutation that only touches the id gives 2 exactly when the id is not echoable', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.values(valid)), fc.oneof(junk, fc.string({ maxLength: 70 })), (base, id) => {
+        const text = JSON.stringify({ ...base, id });
+        const raw = parseFrame(text);
+        const outcome = pipeline(text);
+        if (raw.id == null || echoableId(raw) !== undefined) assert.deepEqual(outcome, { ok: true });
+        else assert.deepEqual(outcome, { ok: false, code: 2 });
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
