@@ -45,7 +45,7 @@ io.on('connection', (socket) => {
     const stored = await redis.hget('peer:users', username);
     if (stored === null) {
       const uuid = randomUUID();
-      await redis.hset('peer:users', username, `${uuid}:${await hash(password, { cost: bcryptCost })}`);
+      await redis.hset('peer:users', username, `${uuid}:${await hash(password, bcryptCost)}`);
       return authorize(uuid, ack);
     }
     const split = stored.indexOf(':');

@@ -43,7 +43,7 @@ function connection(): Promise<RedisClient> {
 }
 
 export function hashPassword({ password }: { password: string }): string {
-  return hashSync(password, { cost: settings.bcryptCost });
+  return hashSync(password, settings.bcryptCost);
 }
 
 export function verifyPassword({ password, hash }: { password: string; hash: string }): boolean {
