@@ -1,21 +1,32 @@
 /**
  * Structured JSON logs (pino). Secrets never reach a log line: call sites
  * log no credentials, and redaction censors the field names that could hold
- * one, in case an object carrying them is ever logged whole.
+ * one, in case an object carrying them is ever logged whole. ioredis errors
+ * carry the failed command's arguments (a bcrypt hash, a username): only the
+ * command's name is logged.
  */
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino, stdSerializers } from 'pino';
 
 export type { Logger };
 
 const SECRET_FIELDS = ['password', 'accessKey', 'userAccessKey', 'passwordHash'];
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** @param destination where lines go (default stdout) */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level,
     base: { pid: process.pid },
+    serializers: { err: serializeError },
     redact: {
       paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
       censor: '[redacted]',
     },
-  });
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
+}
+
+function serializeError(error: Error): object {
+  const serialized = stdSerializers.err(error) as ReturnType<typeof stdSerializers.err> & { command?: { name?: string } };
+  if (serialized.command !== undefined) serialized.command = { name: serialized.command.name };
+  return serialized;
 }
