@@ -4,7 +4,6 @@
  */
 import { ErrorCode, ProtocolError } from '../protocol/errors.js';
 import { authorizedFrame } from '../protocol/responses.js';
-import type { StoredCredentials } from '../store/user-registry.js';
 import type { RequestContext } from './context.js';
 
 /** A new access key for the user, the connection bound to them, and the `authorized` frame. */
@@ -14,24 +13,34 @@ export async function authorize(ctx: RequestContext, userUUID: string): Promise<
   return authorizedFrame(userUUID, accessKey, ctx.id);
 }
 
-/** Error 10 when the username has had too many failed sign-ins in the window. */
-export function checkSignInFailures(ctx: RequestContext, failures: number): void {
-  if (failures >= ctx.services.config.signInFailuresMax) {
-    throw new ProtocolError(ErrorCode.RateLimited, 'too many failed sign-ins for this username; retry later');
-  }
-}
-
-/** Signs in to an existing user, or counts a failure and gives error 6. */
-export async function signInTo(
+/**
+ * Signs in to the user holding `normalizedName`, if there is one: error 10
+ * when the name's failed sign-ins reached the limit, 6 for a wrong password
+ * (the attempt then stays counted), else `authorized`. Null when no user
+ * holds the name.
+ */
+export async function signInExisting(
   ctx: RequestContext,
   normalizedName: string,
-  user: StoredCredentials,
   password: string,
-): Promise<string> {
-  const { pool, registry, config } = ctx.services;
+): Promise<string | null> {
+  const { pool, registry, config, log } = ctx.services;
+  const { user, refused } = await registry.lookupForSignIn(
+    normalizedName,
+    config.signInFailuresMax,
+    config.signInFailuresWindowMs,
+  );
+  if (user === null) return null;
+  if (refused) {
+    throw new ProtocolError(ErrorCode.RateLimited, 'too many failed sign-ins for this username; retry later');
+  }
   if (!(await pool.verifyPassword(password, user.passwordHash))) {
-    await registry.recordSignInFailure(normalizedName, config.signInFailuresWindowMs);
     throw new ProtocolError(ErrorCode.WrongPassword, 'wrong password');
   }
-  return authorize(ctx, user.userUUID);
+  const frame = await authorize(ctx, user.userUUID);
+  // The sign-in succeeded either way; an attempt left counted only tightens the limit.
+  await registry.releaseSignInAttempt(normalizedName).catch((error: unknown) => {
+    log.warn({ err: error }, 'sign-in attempt not given back');
+  });
+  return frame;
 }

@@ -1,7 +1,7 @@
 /** signIn: signs in, creating the user when the name is new (the seed's rule). */
 import { randomUUID } from 'node:crypto';
 import { displayUsername, normalizeUsername } from '../protocol/text-rules.js';
-import { authorize, checkSignInFailures, signInTo } from './authorize.js';
+import { authorize, signInExisting } from './authorize.js';
 import type { Handler } from './context.js';
 
 export const handleSignIn: Handler<'signIn'> = async (ctx, request) => {
@@ -10,15 +10,13 @@ export const handleSignIn: Handler<'signIn'> = async (ctx, request) => {
   const { registry, pool } = ctx.services;
   const name = normalizeUsername(username);
 
-  const { user, failures } = await registry.lookup(name);
-  checkSignInFailures(ctx, failures);
-  if (user !== null) return signInTo(ctx, name, user, password);
+  const existing = await signInExisting(ctx, name, password);
+  if (existing !== null) return existing;
 
   const hash = await pool.hashPassword(password);
   const created = await registry.create(name, randomUUID(), displayUsername(username), hash);
   if (created.created) return authorize(ctx, created.userUUID);
 
   // Someone registered the name while we hashed: sign in to that user instead.
-  const raced = await registry.lookup(name);
-  return signInTo(ctx, name, raced.user!, password);
+  return (await signInExisting(ctx, name, password))!;
 };

@@ -13,7 +13,7 @@ export const handleSignUp: Handler<'signUp'> = async (ctx, request) => {
   const name = normalizeUsername(username);
 
   // Checked first so that a taken name costs no bcrypt hash.
-  if ((await registry.lookup(name)).user !== null) throw taken();
+  if ((await registry.lookup(name)) !== null) throw taken();
   const hash = await pool.hashPassword(password);
   const created = await registry.create(name, randomUUID(), displayUsername(username), hash);
   if (!created.created) throw taken();

@@ -7,8 +7,8 @@ import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
 const userCreate = new Script<[0 | 1, string]>('user-create');
-const userLookup = new Script<[string | null, string | null, number]>('user-lookup');
-const signInFailure = new Script<number>('sign-in-failure');
+const userLookup = new Script<[string | null, string | null, -1 | 0 | 1]>('user-lookup');
+const signInRelease = new Script<number>('sign-in-release');
 const usersPage = new Script<(string | number)[]>('users-page');
 
 export interface StoredCredentials {
@@ -35,16 +35,38 @@ export class UserRegistry {
     this.#keys = keys;
   }
 
-  /** The user holding `normalizedName`, if any, and the name's failed sign-ins in the window. */
-  async lookup(normalizedName: string): Promise<{ user: StoredCredentials | null; failures: number }> {
+  /** The user holding `normalizedName`, if any. */
+  async lookup(normalizedName: string): Promise<StoredCredentials | null> {
+    return (await this.#lookup(normalizedName, 0, 0)).user;
+  }
+
+  /**
+   * The user holding `normalizedName`, if any, with one sign-in attempt
+   * reserved against the name's limit (`refused` when it is reached). An
+   * attempt stays counted until releaseSignInAttempt() gives it back.
+   */
+  async lookupForSignIn(
+    normalizedName: string,
+    attemptsAllowed: number,
+    windowMs: number,
+  ): Promise<{ user: StoredCredentials | null; refused: boolean }> {
+    return this.#lookup(normalizedName, attemptsAllowed, windowMs);
+  }
+
+  /** Gives back the attempt reserved by a sign-in whose password was right. */
+  async releaseSignInAttempt(normalizedName: string): Promise<void> {
+    await signInRelease.run(this.#redis, [this.#keys.signInFailures(normalizedName)], []);
+  }
+
+  async #lookup(normalizedName: string, attemptsAllowed: number, windowMs: number) {
     const k = this.#keys;
-    const [userUUID, passwordHash, failures] = await userLookup.run(
+    const [userUUID, passwordHash, attempt] = await userLookup.run(
       this.#redis,
       [k.usersByName, k.userPasswords, k.signInFailures(normalizedName)],
-      [normalizedName],
+      [normalizedName, attemptsAllowed, windowMs],
     );
     const user = userUUID !== null && passwordHash !== null ? { userUUID, passwordHash } : null;
-    return { user, failures };
+    return { user, refused: attempt === 0 };
   }
 
   /** Creates the user, or returns the UUID of the one already holding the name. */
@@ -61,11 +83,6 @@ export class UserRegistry {
       [normalizedName, userUUID, username, passwordHash],
     );
     return { created: created === 1, userUUID: holder };
-  }
-
-  /** Counts a failed sign-in for the name; returns the failures in the window. */
-  recordSignInFailure(normalizedName: string, windowMs: number): Promise<number> {
-    return signInFailure.run(this.#redis, [this.#keys.signInFailures(normalizedName)], [windowMs]);
   }
 
   async page(offset: number, limit: number): Promise<{ total: number; users: UsersPageEntry[] }> {

@@ -223,6 +223,33 @@ describe('signIn', () => {
       const wrongOther = await other.request({ type: 'signIn', signId: { username: bystander, password: 'wrong pass' } });
       assert.equal(wrongOther.error?.code, 6, JSON.stringify(wrongOther));
     });
+
+    it('lets no more than 3 of 10 concurrent wrong guesses reach the password check', async () => {
+      const owner = await h.connect();
+      const name = uniqueName('Guessed');
+      assertAuthorized(await owner.request({ type: 'signUp', signUp: { username: name, password: PASSWORD } }));
+      const guessers = await Promise.all(Array.from({ length: 10 }, () => h.connect()));
+      const replies = await Promise.all(
+        guessers.map((guesser, i) =>
+          guesser.request({ type: 'signIn', signId: { username: name, password: `wrong guess ${i}` } }),
+        ),
+      );
+      const codes = replies.map((reply) => reply.error?.code).sort();
+      assert.deepEqual(codes, [10, 10, 10, 10, 10, 10, 10, 6, 6, 6].sort(), JSON.stringify(replies));
+    });
+
+    it('gives a right password its attempt back: successes never use up the limit', async () => {
+      const client = await h.connect();
+      const name = uniqueName('Regular');
+      assertAuthorized(await client.request({ type: 'signUp', signUp: { username: name, password: PASSWORD } }));
+      for (let i = 0; i < 5; i++) {
+        assertAuthorized(await client.request({ type: 'signIn', signId: { username: name, password: PASSWORD } }));
+      }
+      for (let i = 1; i <= 3; i++) {
+        const wrong = await client.request({ type: 'signIn', signId: { username: name, password: `wrong pass ${i}` } });
+        assert.equal(wrong.error?.code, 6, `failure ${i} after 5 successes: ${JSON.stringify(wrong)}`);
+      }
+    });
   });
 
   describe('rebinding', () => {

@@ -1,0 +1,12 @@
+--[[
+  Gives back an attempt reserved by user-lookup.lua after the password
+  proved right: only failures count against the limit.
+
+  KEYS[1] {users}:fails:<name>   STRING attempts not given back in the window
+
+  Returns the attempts left counted (integer); 0 when the window had closed
+]]
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+return redis.call('DECR', KEYS[1])
