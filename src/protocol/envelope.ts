@@ -5,7 +5,7 @@
  */
 import { StructError, create } from 'superstruct';
 import { ErrorCode, ProtocolError, invalid } from './errors.js';
-import { type RequestOf, type RequestType, isRequestType, requestStructs } from './requests.js';
+import { type RequestOf, type RequestType, UUID_PATTERN, isRequestType, requestStructs } from './requests.js';
 
 export type RawEnvelope = Record<string, unknown>;
 
@@ -38,7 +38,7 @@ export function checkRouting(raw: RawEnvelope, sessionUUID: string): RequestType
   if (!isRequestType(type)) {
     throw new ProtocolError(
       ErrorCode.UnknownType,
-      typeof type === 'string' ? `unknown type "${type.slice(0, 64)}"` : 'type is required',
+      typeof type === 'string' ? 'unknown type' : 'type is required',
     );
   }
   if (raw.SUUID !== sessionUUID) {
@@ -58,7 +58,9 @@ export function readCredentials(raw: RawEnvelope): Credentials {
   if (typeof userUUID !== 'string' || typeof userAccessKey !== 'string') {
     throw new ProtocolError(ErrorCode.Unauthorized, 'userUUID and userAccessKey are required');
   }
-  return { userUUID: userUUID.toLowerCase(), accessKey: userAccessKey };
+  const canonical = userUUID.toLowerCase();
+  if (!UUID_PATTERN.test(canonical)) throw new ProtocolError(ErrorCode.Unauthorized, 'userUUID is not a UUID');
+  return { userUUID: canonical, accessKey: userAccessKey };
 }
 
 /** The payload, validated and coerced by its type's struct, or error 2. */

@@ -27,7 +27,7 @@ import { checkMessageText, checkPassword, checkUsername } from './text-rules.js'
 export const PUBLIC_RECIPIENT = '0';
 
 /** RFC 9562 text form, any version; compared lower-cased. */
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /*
  * Coercion conditions are `define`d predicates that answer with a message of
