@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActorRegistry } from './actors/actor-registry.js';
 import { ChannelActor } from './actors/channel-actor.js';
-import { PUBLIC_CHANNEL_ID } from './actors/channel-id.js';
+import { PUBLIC_CHANNEL_ID, participantsOfChannel } from './actors/channel-id.js';
 import { UserActor } from './actors/user-actor.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Services } from './handlers/context.js';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       members: isPublic
         ? new NodeMembership(redis, keys.channelMembers(channelId), keys.channelMembersOnNode(channelId, nodeId))
         : undefined,
-      participants: isPublic ? undefined : [...new Set(channelId.split(':'))],
+      participants: isPublic ? undefined : participantsOfChannel(channelId),
     });
   }, config.actorIdleMs);
   users.start();

@@ -1,8 +1,10 @@
 /**
  * One channel, on this node: the connections joined to it here, its pushes
  * (one pub/sub topic, fanned out to them) and the messages sent to it.
- * Sends go through the mailbox; pushes are delivered as they arrive, outside
- * it, so a push never waits behind a send.
+ * Subscribing, unsubscribing and sends go through the mailbox; pushes are
+ * delivered as they arrive, outside it, so a push never waits behind a send,
+ * and a join's history read runs outside it, so a send never waits behind
+ * a join.
  */
 import { randomUUID } from 'node:crypto';
 import { unavailable } from '../protocol/errors.js';
@@ -41,6 +43,8 @@ export interface JoinResult {
 
 /** How many messages a join shows. */
 const JOIN_HISTORY = 10;
+/** Longest wait for a sent message's own push before its response goes anyway (pub/sub down). */
+const OWN_PUSH_WAIT_MS = 1000;
 const PIPE = 0x7c;
 
 export class ChannelActor implements Actor {
@@ -51,6 +55,9 @@ export class ChannelActor implements Actor {
   /** Joined connections on this node per user (public channel membership). */
   readonly #connectionsPerUser = new Map<string, number>();
   #listening = false;
+  /** History position of the last push fanned out here, and who waits for a later one. */
+  #pushedUpTo = 0;
+  #pushWaiters: { position: number; wake: () => void }[] = [];
 
   constructor(channelId: string, deps: ChannelActorDeps) {
     this.channelId = channelId;
@@ -62,29 +69,19 @@ export class ChannelActor implements Actor {
   }
 
   /** Subscribes the connection (again: harmless) and returns what the join response shows. */
-  join(subscriber: Subscriber): Promise<JoinResult> {
-    return this.mailbox.post(async () => {
-      let subscription = this.#subscriptions.get(subscriber.sessionUUID);
-      const isNew = subscription === undefined;
-      try {
-        await this.#listen();
-        if (subscription === undefined) {
-          subscription = new Subscription(subscriber);
-          await this.#addMember(subscriber.userUUID);
-          this.#subscriptions.set(subscriber.sessionUUID, subscription);
-        }
-        const [page, users] = await Promise.all([
-          this.#deps.pool.historyPage(this.channelId, 0, JOIN_HISTORY, 'created_at'),
-          this.#users(),
-        ]);
-        subscription.showedUpTo(page.total);
-        return { subscription, messagesJson: page.messagesJson, users };
-      } catch (error) {
-        if (isNew && subscription !== undefined) await this.#drop(subscriber);
-        await this.#stopListeningIfUnused();
-        throw error;
-      }
-    });
+  async join(subscriber: Subscriber): Promise<JoinResult> {
+    const { subscription, isNew } = await this.mailbox.post(() => this.#subscribe(subscriber));
+    try {
+      const [page, users] = await Promise.all([
+        this.#deps.pool.historyPage(this.channelId, 0, JOIN_HISTORY, 'created_at'),
+        this.#users(),
+      ]);
+      subscription.showedUpTo(page.total);
+      return { subscription, messagesJson: page.messagesJson, users };
+    } catch (error) {
+      if (isNew) await this.disconnect(subscriber);
+      throw error;
+    }
   }
 
   /** Stops pushes to the connection; not joined is not an error. */
@@ -97,10 +94,16 @@ export class ChannelActor implements Actor {
   }
 
   /**
-   * Stores the message and publishes its push; resolves with the message
-   * object's JSON (for the sender's response) once it is durably stored.
+   * Stores the message and publishes its push; resolves once it is durably
+   * stored with the message object's JSON (for the sender's response) and
+   * its position in history.
    */
-  send(senderUUID: string, recipientUUID: string, text: string, originSession: string): Promise<string> {
+  send(
+    senderUUID: string,
+    recipientUUID: string,
+    text: string,
+    originSession: string,
+  ): Promise<{ objectJson: string; position: number }> {
     return this.mailbox.post(async () => {
       const message: ChatMessage = {
         UUID: randomUUID(),
@@ -112,12 +115,31 @@ export class ChannelActor implements Actor {
       const objectJson = messageJson(message, 'createdAt');
       const push = channelMessageFrame(objectJson, undefined);
       try {
-        await appendMessage(this.#deps.redis, this.#deps.keys, this.channelId, message, push, originSession);
+        const position = await appendMessage(this.#deps.redis, this.#deps.keys, this.channelId, message, push, originSession);
+        return { objectJson, position };
       } catch (error) {
         this.#deps.log.warn({ err: error, channelId: this.channelId }, 'message not stored');
         throw unavailable();
       }
-      return objectJson;
+    });
+  }
+
+  /**
+   * Resolves once this node has fanned out every push up to `position`. A
+   * sender joined to the channel answers only then, so its connection never
+   * sees its response before the push of an earlier message.
+   */
+  whenPushedUpTo(position: number): Promise<void> {
+    if (!this.#listening || this.#pushedUpTo >= position) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, OWN_PUSH_WAIT_MS);
+      this.#pushWaiters.push({
+        position,
+        wake: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 
@@ -149,6 +171,28 @@ export class ChannelActor implements Actor {
     for (const [sessionUUID, subscription] of this.#subscriptions) {
       if (sessionUUID !== origin) subscription.offer(position, frame);
     }
+    this.#pushedUpTo = position;
+    if (this.#pushWaiters.length > 0) {
+      const due = this.#pushWaiters.filter((waiter) => waiter.position <= position);
+      this.#pushWaiters = this.#pushWaiters.filter((waiter) => waiter.position > position);
+      for (const waiter of due) waiter.wake();
+    }
+  }
+
+  /** Adds the connection's subscription (held until activated); undone if Redis fails. */
+  async #subscribe(subscriber: Subscriber): Promise<{ subscription: Subscription; isNew: boolean }> {
+    await this.#listen();
+    const existing = this.#subscriptions.get(subscriber.sessionUUID);
+    if (existing !== undefined) return { subscription: existing, isNew: false };
+    const subscription = new Subscription(subscriber);
+    try {
+      await this.#addMember(subscriber.userUUID);
+    } catch (error) {
+      await this.#stopListeningIfUnused();
+      throw error;
+    }
+    this.#subscriptions.set(subscriber.sessionUUID, subscription);
+    return { subscription, isNew: true };
   }
 
   async #listen(): Promise<void> {

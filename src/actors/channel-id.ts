@@ -13,7 +13,8 @@ export function channelIdFor(callerUUID: string, recipient: string): string {
   return callerUUID < recipient ? `${callerUUID}:${recipient}` : `${recipient}:${callerUUID}`;
 }
 
-/** The users of a private channel (one for a user's own notes). */
-export function participantsOf(callerUUID: string, recipient: string): string[] {
-  return callerUUID === recipient ? [callerUUID] : [callerUUID, recipient];
+/** The users of a private channel, by its id (one for a user's own notes). */
+export function participantsOfChannel(channelId: string): string[] {
+  const [first, second] = channelId.split(':') as [string, string];
+  return first === second ? [first] : [first, second];
 }

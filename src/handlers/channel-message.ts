@@ -6,8 +6,8 @@ import { channelWith } from './recipient.js';
 export const handleChannelMessage: Handler<'channelMessage'> = async (ctx, request) => {
   const { recipientUUID, message } = request.channelMessage;
   const channelId = await channelWith(ctx, recipientUUID);
-  const stored = await ctx.services.channels
-    .get(channelId)
-    .send(ctx.caller.userUUID, recipientUUID, message, ctx.connection.sessionUUID);
-  return channelMessageFrame(stored, ctx.id);
+  const channel = ctx.services.channels.get(channelId);
+  const sent = await channel.send(ctx.caller.userUUID, recipientUUID, message, ctx.connection.sessionUUID);
+  if (ctx.connection.joined.has(channelId)) await channel.whenPushedUpTo(sent.position);
+  return channelMessageFrame(sent.objectJson, ctx.id);
 };

@@ -13,9 +13,15 @@ import { parseAccessKey } from '../actors/access-key.js';
 import { Mailbox } from '../actors/mailbox.js';
 import type { ConnectionHandle, RequestContext, Services } from '../handlers/context.js';
 import { handlers } from '../handlers/index.js';
-import { checkRouting, echoableId, parseFrame, readCredentials, readPayload } from '../protocol/envelope.js';
+import {
+  type RawEnvelope,
+  checkRouting,
+  echoableId,
+  parseFrame,
+  readCredentials,
+  readPayload,
+} from '../protocol/envelope.js';
 import { ErrorCode, ProtocolError, unavailable } from '../protocol/errors.js';
-import { type RawEnvelope } from '../protocol/envelope.js';
 import { type RequestType, UNAUTHENTICATED_TYPES } from '../protocol/requests.js';
 import { errorFrame, readyFrame } from '../protocol/responses.js';
 import { TokenBucket } from './token-bucket.js';
@@ -54,14 +60,21 @@ export class Session implements ConnectionHandle {
     ws.on('close', () => {
       this.#closed = true;
       // Queued behind any request in flight, so a join finishing late is undone too.
-      void this.#requests.post(() => this.unbind()).finally(release);
+      void this.#requests
+        .post(() => this.unbind())
+        .catch((error: unknown) => services.log.warn({ err: error, session: this.sessionUUID }, 'release failed'))
+        .finally(release);
     });
     this.#send(readyFrame(this.sessionUUID));
   }
 
-  /** Called every heartbeat interval: a connection that did not answer the last ping is dropped. */
+  /**
+   * Called every heartbeat interval: a connection that did not answer the
+   * last ping is dropped — unless the server itself stopped reading it
+   * (input back-pressure), since its pong may be waiting unread.
+   */
   heartbeat(): void {
-    if (!this.#alive) {
+    if (!this.#alive && !this.#paused) {
       this.#ws.terminate();
       return;
     }

@@ -2,7 +2,6 @@
  * A channel's history in Redis: appending a message (stored, indexed and
  * published in one script) and reading a page of it.
  */
-import type { ChatMessage } from '../protocol/responses.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
@@ -11,11 +10,22 @@ const messageSend = new Script<number>('message-send');
 type StreamEntry = [id: string, fields: string[]];
 const historyPage = new Script<[number, StreamEntry[]]>('history-page');
 
+/** A message as stored: the fields of one history stream entry. */
+export interface StoredMessage {
+  UUID: string;
+  senderUUID: string;
+  /** '0' for the public channel, else the recipient's UUID. */
+  recipientUUID: string;
+  message: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
 export interface HistoryPage {
   /** Messages in the channel. */
   total: number;
   /** Newest first. */
-  messages: ChatMessage[];
+  messages: StoredMessage[];
 }
 
 /**
@@ -27,7 +37,7 @@ export function appendMessage(
   redis: RedisClient,
   keys: Keys,
   channelId: string,
-  message: ChatMessage,
+  message: StoredMessage,
   pushFrame: string,
   originSession: string,
 ): Promise<number> {
@@ -56,11 +66,11 @@ export async function readHistoryPage(
   limit: number,
 ): Promise<HistoryPage> {
   const [total, entries] = await historyPage.run(redis, [keys.channelLog(channelId)], [offset, limit]);
-  return { total, messages: entries.map(toChatMessage) };
+  return { total, messages: entries.map(toStoredMessage) };
 }
 
-function toChatMessage([, fields]: StreamEntry): ChatMessage {
-  const message: ChatMessage = { UUID: '', senderUUID: '', recipientUUID: '', message: '', createdAt: 0 };
+function toStoredMessage([, fields]: StreamEntry): StoredMessage {
+  const message: StoredMessage = { UUID: '', senderUUID: '', recipientUUID: '', message: '', createdAt: 0 };
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1]!;
     switch (fields[i]) {

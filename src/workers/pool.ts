@@ -62,11 +62,6 @@ export class WorkerPool {
     }
   }
 
-  /** Tasks waiting for a thread. */
-  get queueSize(): number {
-    return this.#pool.queueSize;
-  }
-
   close(): Promise<void> {
     return this.#pool.close();
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PUBLIC_CHANNEL_ID, channelIdFor, participantsOf } from '../../src/actors/channel-id.js';
+import { PUBLIC_CHANNEL_ID, channelIdFor, participantsOfChannel } from '../../src/actors/channel-id.js';
 
 const ALICE = '21d4b0aa-da77-4833-a315-1b13f70de65d';
 const BOB = '9c1e0f7a-3b1d-4c55-8f00-0123456789ab';
@@ -33,13 +33,13 @@ describe('channelIdFor', () => {
   });
 });
 
-describe('participantsOf', () => {
-  it('lists the caller and the recipient', () => {
-    assert.deepEqual(participantsOf(ALICE, BOB), [ALICE, BOB]);
-    assert.deepEqual(participantsOf(BOB, ALICE), [BOB, ALICE]);
+describe('participantsOfChannel', () => {
+  it('lists both users of a private channel, whichever side named it', () => {
+    assert.deepEqual(participantsOfChannel(channelIdFor(ALICE, BOB)), [ALICE, BOB].sort());
+    assert.deepEqual(participantsOfChannel(channelIdFor(BOB, ALICE)), [ALICE, BOB].sort());
   });
 
   it('lists one user for private notes', () => {
-    assert.deepEqual(participantsOf(ALICE, ALICE), [ALICE]);
+    assert.deepEqual(participantsOfChannel(channelIdFor(ALICE, ALICE)), [ALICE]);
   });
 });
