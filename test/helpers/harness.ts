@@ -14,6 +14,17 @@ export interface Harness {
   connect(): Promise<ChatClient>;
   /** A connected client signed up as a new, unique user. */
   user(prefix?: string): Promise<ChatClient>;
+  /** Like `user`, with the new user's UUID and username alongside. */
+  namedUser(prefix?: string): Promise<NamedUser>;
+  /** A new connection carrying `of`'s credentials, bound to that user by its first request. */
+  connectAs(of: ChatClient): Promise<ChatClient>;
+}
+
+/** A signed-up client with the UUID and username it signed up as. */
+export interface NamedUser {
+  client: ChatClient;
+  UUID: string;
+  username: string;
 }
 
 let users = 0;
@@ -36,10 +47,17 @@ export function useHarness(env: Record<string, string> = {}): Harness {
     clients.push(client);
     return client;
   };
-  harness.user = async (prefix = 'user') => {
+  harness.namedUser = async (prefix = 'user') => {
     const client = await harness.connect();
-    const reply = await client.signUp(`${prefix}${++users}`);
+    const username = `${prefix}${++users}`;
+    const reply = await client.signUp(username);
     if (reply.type !== 'authorized') throw new Error(`sign-up failed: ${JSON.stringify(reply)}`);
+    return { client, UUID: client.auth.userUUID, username };
+  };
+  harness.user = async (prefix) => (await harness.namedUser(prefix)).client;
+  harness.connectAs = async (of) => {
+    const client = await harness.connect();
+    client.auth = { ...of.auth };
     return client;
   };
   return harness;

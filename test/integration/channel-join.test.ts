@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { joined, roundTrip, send } from '../helpers/chat.js';
 import { type ChatClient, type Frame, sleep } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -11,47 +12,8 @@ const TEST = { timeout: 60_000 };
 
 const h = useHarness();
 
-let names = 0;
-/** A connected client signed up under a fresh name; its name is kept with it. */
-async function signedUp(prefix: string): Promise<{ client: ChatClient; UUID: string; username: string }> {
-  const client = await h.connect();
-  const username = `${prefix}-${++names}-${randomUUID().slice(0, 6)}`;
-  const reply = await client.signUp(username);
-  assert.equal(reply.type, 'authorized', JSON.stringify(reply));
-  return { client, UUID: client.auth.userUUID, username };
-}
-
-/** Another connection of the same user, bound by its first request (the key works on a new connection). */
-async function secondConnection(of: ChatClient): Promise<ChatClient> {
-  const client = await h.connect();
-  client.auth = { ...of.auth };
-  return client;
-}
-
 const join = (client: ChatClient, recipientUUID: unknown): Promise<Frame> =>
   client.authed({ type: 'channelJoin', channelJoin: { recipientUUID } });
-
-async function joined(client: ChatClient, recipientUUID: unknown): Promise<Frame> {
-  const reply = await join(client, recipientUUID);
-  assert.equal(reply.type, 'channelJoin', JSON.stringify(reply));
-  return reply;
-}
-
-async function send(client: ChatClient, recipientUUID: unknown, message: string): Promise<Frame> {
-  const reply = await client.authed({ type: 'channelMessage', channelMessage: { recipientUUID, message } });
-  assert.equal(reply.type, 'channelMessage', JSON.stringify(reply));
-  return reply.channelMessage;
-}
-
-/**
- * A request answered on `client`'s connection. Once a witness joined to the
- * same channel has a push, the server's fan-out for it has run, so a push to
- * `client` would have been written before this answer.
- */
-async function roundTrip(client: ChatClient): Promise<void> {
-  const reply = await client.authed({ type: 'channelMessages', channelMessages: { recipientUUID: 0, limit: 1 } });
-  assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
-}
 
 /** A sent message (channelMessage response) as a join response lists it. */
 const asJoinEntry = ({ createdAt, ...rest }: Frame): Frame => ({ ...rest, created_at: createdAt });
@@ -61,13 +23,13 @@ const sortedUsers = (users: Frame[]): Frame[] =>
 
 describe('channelJoin response', () => {
   it('answers the public channel (0 and "0") with the latest 10 messages, newest first, keyed created_at', TEST, async () => {
-    const sender = await signedUp('jsender');
+    const sender = await h.namedUser('jsender');
     const sent: Frame[] = [];
     for (let i = 0; i < 12; i++) sent.push(await send(sender.client, 0, `public history ${i}`));
     const expected = sent.slice(-10).reverse().map(asJoinEntry);
 
     for (const recipientUUID of [0, '0']) {
-      const reader = await signedUp('jreader');
+      const reader = await h.namedUser('jreader');
       const reply = await joined(reader.client, recipientUUID);
       assert.deepEqual(Object.keys(reply).sort(), ['channelJoin', 'id', 'type']);
       assert.deepEqual(Object.keys(reply.channelJoin).sort(), ['messages', 'users']);
@@ -84,15 +46,15 @@ describe('channelJoin response', () => {
   });
 
   it('answers an empty private channel with no messages', TEST, async () => {
-    const a = await signedUp('jempty');
-    const b = await signedUp('jempty');
+    const a = await h.namedUser('jempty');
+    const b = await h.namedUser('jempty');
     const reply = await joined(a.client, b.UUID);
     assert.deepEqual(reply.channelJoin.messages, []);
   });
 
   it('lists private messages with the recipient as a UUID string', TEST, async () => {
-    const a = await signedUp('jpriv');
-    const b = await signedUp('jpriv');
+    const a = await h.namedUser('jpriv');
+    const b = await h.namedUser('jpriv');
     const first = await send(a.client, b.UUID, 'from a');
     const second = await send(b.client, a.UUID, 'from b');
     assert.equal(first.recipientUUID, b.UUID);
@@ -106,9 +68,9 @@ describe('channelJoin response', () => {
 
 describe('channelJoin users', () => {
   it('lists public users with a joined connection as {UUID, username}, including the joiner', TEST, async () => {
-    const a = await signedUp('jpub');
-    const b = await signedUp('jpub');
-    const notJoined = await signedUp('jpub');
+    const a = await h.namedUser('jpub');
+    const b = await h.namedUser('jpub');
+    const notJoined = await h.namedUser('jpub');
     const first = await joined(a.client, 0);
     assert.ok(
       first.channelJoin.users.some((u: Frame) => u.UUID === a.UUID),
@@ -124,9 +86,9 @@ describe('channelJoin users', () => {
   });
 
   it('lists a user with two joined connections once, until the last one closes', TEST, async () => {
-    const a = await signedUp('jtwo');
-    const a2 = await secondConnection(a.client);
-    const observer = await signedUp('jobserver');
+    const a = await h.namedUser('jtwo');
+    const a2 = await h.connectAs(a.client);
+    const observer = await h.namedUser('jobserver');
     await joined(a.client, 0);
     await joined(a2, 0);
     const both = await joined(observer.client, 0);
@@ -155,8 +117,8 @@ describe('channelJoin users', () => {
   });
 
   it('drops a user from the public users list when their only joined connection signs out', TEST, async () => {
-    const a = await signedUp('jsignout');
-    const observer = await signedUp('jobserver');
+    const a = await h.namedUser('jsignout');
+    const observer = await h.namedUser('jobserver');
     await joined(a.client, 0);
     assert.ok((await joined(observer.client, 0)).channelJoin.users.some((u: Frame) => u.UUID === a.UUID));
     const out = await a.client.authed({ type: 'signOut' });
@@ -171,8 +133,8 @@ describe('channelJoin users', () => {
   });
 
   it('lists both participants of a private channel', TEST, async () => {
-    const a = await signedUp('jpair');
-    const b = await signedUp('jpair');
+    const a = await h.namedUser('jpair');
+    const b = await h.namedUser('jpair');
     const expected = sortedUsers([
       { UUID: a.UUID, username: a.username },
       { UUID: b.UUID, username: b.username },
@@ -183,7 +145,7 @@ describe('channelJoin users', () => {
   });
 
   it('lists the user once in their own notes channel', TEST, async () => {
-    const a = await signedUp('jnotes');
+    const a = await h.namedUser('jnotes');
     const reply = await joined(a.client, a.UUID);
     assert.deepEqual(reply.channelJoin, { messages: [], users: [{ UUID: a.UUID, username: a.username }] });
   });
@@ -191,7 +153,7 @@ describe('channelJoin users', () => {
 
 describe('channelJoin recipient errors', () => {
   it('answers error 8 for a UUID that names no user', TEST, async () => {
-    const a = await signedUp('jerr');
+    const a = await h.namedUser('jerr');
     for (const recipientUUID of [randomUUID(), '00000000-0000-0000-0000-000000000000']) {
       const reply = await join(a.client, recipientUUID);
       assert.equal(reply.type, 'error', JSON.stringify(reply));
@@ -200,7 +162,7 @@ describe('channelJoin recipient errors', () => {
   });
 
   it('answers error 2 for a recipient that is not 0 or a UUID string', TEST, async () => {
-    const a = await signedUp('jerr');
+    const a = await h.namedUser('jerr');
     for (const recipientUUID of ['abc', 5, true, 1, '', ' 0', '00', {}, [], a.UUID.replace(/-/g, '')]) {
       const reply = await join(a.client, recipientUUID);
       assert.equal(reply.type, 'error', `${JSON.stringify(recipientUUID)} → ${JSON.stringify(reply)}`);
@@ -217,8 +179,8 @@ describe('channelJoin recipient errors', () => {
 
 describe('channelJoin pushes', () => {
   it('sends a message sent after the join response as a push exactly once', TEST, async () => {
-    const a = await signedUp('jpush');
-    const b = await signedUp('jpush');
+    const a = await h.namedUser('jpush');
+    const b = await h.namedUser('jpush');
     await joined(b.client, 0);
     const sent = await send(a.client, 0, 'after the join');
     await b.client.waitForPushes(1);
@@ -227,9 +189,9 @@ describe('channelJoin pushes', () => {
   });
 
   it('gives one push per message to a connection that joined twice', TEST, async () => {
-    const a = await signedUp('jtwice');
-    const b = await signedUp('jtwice');
-    const witness = await signedUp('jtwice');
+    const a = await h.namedUser('jtwice');
+    const b = await h.namedUser('jtwice');
+    const witness = await h.namedUser('jtwice');
     await joined(b.client, 0);
     const again = await joined(b.client, '0');
     assert.ok(again.channelJoin.users.filter((u: Frame) => u.UUID === b.UUID).length === 1);
@@ -245,9 +207,9 @@ describe('channelJoin pushes', () => {
   });
 
   it('gives one push per message to a connection that joined its private channel twice', TEST, async () => {
-    const a = await signedUp('jtwicep');
-    const b = await signedUp('jtwicep');
-    const b2 = await secondConnection(b.client);
+    const a = await h.namedUser('jtwicep');
+    const b = await h.namedUser('jtwicep');
+    const b2 = await h.connectAs(b.client);
     await joined(b.client, a.UUID);
     await joined(b.client, a.UUID.toUpperCase());
     await joined(b2, a.UUID);
@@ -258,11 +220,11 @@ describe('channelJoin pushes', () => {
   });
 
   it('never sends a push before the join response, and loses none between history and pushes', TEST, async () => {
-    const sender = await signedUp('jrace');
+    const sender = await h.namedUser('jrace');
     await send(sender.client, 0, 'before the race');
     const count = 30;
     for (const joinAfter of [0, 3, 10, 20, 29]) {
-      const reader = await signedUp('jrace');
+      const reader = await h.namedUser('jrace');
       const sends: Promise<Frame>[] = [];
       for (let i = 0; i < count; i++) {
         sends.push(send(sender.client, 0, `race ${joinAfter}.${i}`));

@@ -1,33 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { joined, roundTrip, send } from '../helpers/chat.js';
 import { type ChatClient, type Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const TEST = { timeout: 60_000 };
 
 const h = useHarness();
-
-let names = 0;
-async function signedUp(prefix: string): Promise<ChatClient> {
-  const client = await h.connect();
-  const reply = await client.signUp(`${prefix}-${++names}-${randomUUID().slice(0, 6)}`);
-  assert.equal(reply.type, 'authorized', JSON.stringify(reply));
-  return client;
-}
-
-/** Another connection of the same user, bound by its first request. */
-async function secondConnection(of: ChatClient): Promise<ChatClient> {
-  const client = await h.connect();
-  client.auth = { ...of.auth };
-  return client;
-}
-
-async function joined(client: ChatClient, recipientUUID: unknown): Promise<Frame> {
-  const reply = await client.authed({ type: 'channelJoin', channelJoin: { recipientUUID } });
-  assert.equal(reply.type, 'channelJoin', JSON.stringify(reply));
-  return reply;
-}
 
 const leave = (client: ChatClient, recipientUUID: unknown): Promise<Frame> =>
   client.authed({ type: 'channelLeave', channelLeave: { recipientUUID } });
@@ -38,28 +18,12 @@ async function left(client: ChatClient, recipientUUID: string): Promise<Frame> {
   return reply;
 }
 
-async function send(client: ChatClient, recipientUUID: unknown, message: string): Promise<Frame> {
-  const reply = await client.authed({ type: 'channelMessage', channelMessage: { recipientUUID, message } });
-  assert.equal(reply.type, 'channelMessage', JSON.stringify(reply));
-  return reply.channelMessage;
-}
-
-/**
- * A request answered on `client`'s connection. Once a witness joined to the
- * same channel has a push, the server's fan-out for it has run, so a push to
- * `client` would have been written before this answer.
- */
-async function roundTrip(client: ChatClient): Promise<void> {
-  const reply = await client.authed({ type: 'channelMessages', channelMessages: { recipientUUID: 0, limit: 1 } });
-  assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
-}
-
 const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });
 
 describe('channelLeave response', () => {
   it('answers {recipientUUID} with the private recipient as a UUID string', TEST, async () => {
-    const a = await signedUp('lshape');
-    const b = await signedUp('lshape');
+    const a = await h.user('lshape');
+    const b = await h.user('lshape');
     await joined(a, b.auth.userUUID);
     const reply = await leave(a, b.auth.userUUID);
     const { id, ...rest } = reply;
@@ -68,8 +32,8 @@ describe('channelLeave response', () => {
   });
 
   it('answers success for a channel the connection never joined, and for leaving twice', TEST, async () => {
-    const a = await signedUp('lnotjoined');
-    const b = await signedUp('lnotjoined');
+    const a = await h.user('lnotjoined');
+    const b = await h.user('lnotjoined');
     const expected = { type: 'channelLeave', channelLeave: { recipientUUID: b.auth.userUUID } };
     for (let i = 0; i < 2; i++) {
       const { id: _id, ...rest } = await leave(a, b.auth.userUUID);
@@ -80,8 +44,8 @@ describe('channelLeave response', () => {
   });
 
   it('refuses to leave the public channel (0 or "0") with error 9, and keeps pushing it', TEST, async () => {
-    const a = await signedUp('lpublic');
-    const b = await signedUp('lpublic');
+    const a = await h.user('lpublic');
+    const b = await h.user('lpublic');
     for (const recipientUUID of [0, '0']) {
       const notJoined = await leave(a, recipientUUID);
       assert.equal(notJoined.error?.code, 9, JSON.stringify(notJoined));
@@ -99,7 +63,7 @@ describe('channelLeave response', () => {
   });
 
   it('answers error 8 for an unknown user and 2 for a malformed recipient', TEST, async () => {
-    const a = await signedUp('lerrors');
+    const a = await h.user('lerrors');
     const unknown = await leave(a, randomUUID());
     assert.equal(unknown.type, 'error', JSON.stringify(unknown));
     assert.equal(unknown.error.code, 8, JSON.stringify(unknown));
@@ -112,9 +76,9 @@ describe('channelLeave response', () => {
 
 describe('channelLeave pushes', () => {
   it('stops the channel’s pushes to the leaving connection while other channels still push', TEST, async () => {
-    const a = await signedUp('lstop');
-    const b = await signedUp('lstop');
-    const b2 = await secondConnection(b); // witness: joined to the a–b channel throughout
+    const a = await h.user('lstop');
+    const b = await h.user('lstop');
+    const b2 = await h.connectAs(b); // witness: joined to the a–b channel throughout
     await joined(a, 0);
     await joined(a, b.auth.userUUID);
     await joined(b2, a.auth.userUUID);
@@ -136,9 +100,9 @@ describe('channelLeave pushes', () => {
   });
 
   it('stops only the leaving connection: the user’s other joined connection still gets pushes', TEST, async () => {
-    const a1 = await signedUp('lconn');
-    const a2 = await secondConnection(a1);
-    const b = await signedUp('lconn');
+    const a1 = await h.user('lconn');
+    const a2 = await h.connectAs(a1);
+    const b = await h.user('lconn');
     await joined(a1, b.auth.userUUID);
     await joined(a2, b.auth.userUUID);
     await left(a1, b.auth.userUUID);
@@ -150,9 +114,9 @@ describe('channelLeave pushes', () => {
   });
 
   it('pushes again, once per message, after joining the left channel again', TEST, async () => {
-    const a = await signedUp('lrejoin');
-    const b = await signedUp('lrejoin');
-    const b2 = await secondConnection(b);
+    const a = await h.user('lrejoin');
+    const b = await h.user('lrejoin');
+    const b2 = await h.connectAs(b);
     await joined(b2, a.auth.userUUID);
     await joined(a, b.auth.userUUID);
     await left(a, b.auth.userUUID);
@@ -166,8 +130,8 @@ describe('channelLeave pushes', () => {
   });
 
   it('resumes pushes when the only joined connection leaves and joins again, cycle after cycle', TEST, async () => {
-    const a = await signedUp('lcycle');
-    const b = await signedUp('lcycle');
+    const a = await h.user('lcycle');
+    const b = await h.user('lcycle');
     const expected: Frame[] = [];
     for (let cycle = 0; cycle < 5; cycle++) {
       await joined(a, b.auth.userUUID);

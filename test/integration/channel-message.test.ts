@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { joined, roundTrip, send } from '../helpers/chat.js';
 import { type ChatClient, type Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -12,49 +13,13 @@ const TEST = { timeout: 60_000 };
 // The 200-message test pipelines far past the default per-connection rate limit.
 const h = useHarness({ RATE_LIMIT_PER_SEC: '10000', RATE_LIMIT_BURST: '10000' });
 
-let names = 0;
-async function signedUp(prefix: string): Promise<ChatClient> {
-  const client = await h.connect();
-  const reply = await client.signUp(`${prefix}-${++names}-${randomUUID().slice(0, 6)}`);
-  assert.equal(reply.type, 'authorized', JSON.stringify(reply));
-  return client;
-}
-
-/** Another connection of the same user, bound by its first request. */
-async function secondConnection(of: ChatClient): Promise<ChatClient> {
-  const client = await h.connect();
-  client.auth = { ...of.auth };
-  return client;
-}
-
-async function joined(client: ChatClient, recipientUUID: unknown): Promise<Frame> {
-  const reply = await client.authed({ type: 'channelJoin', channelJoin: { recipientUUID } });
-  assert.equal(reply.type, 'channelJoin', JSON.stringify(reply));
-  return reply;
-}
-
 const sendRequest = (client: ChatClient, recipientUUID: unknown, message: unknown): Promise<Frame> =>
   client.authed({ type: 'channelMessage', channelMessage: { recipientUUID, message } });
-
-async function send(client: ChatClient, recipientUUID: unknown, message: string): Promise<Frame> {
-  const reply = await sendRequest(client, recipientUUID, message);
-  assert.equal(reply.type, 'channelMessage', JSON.stringify(reply));
-  return reply.channelMessage;
-}
 
 async function history(client: ChatClient, recipientUUID: unknown, offset: number, limit: number): Promise<Frame> {
   const reply = await client.authed({ type: 'channelMessages', channelMessages: { recipientUUID, offset, limit } });
   assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
   return reply.channelMessages;
-}
-
-/**
- * A request answered on `client`'s connection. Once a witness joined to the
- * same channel has a push, the server's fan-out for it has run, so a push to
- * `client` would have been written before this answer.
- */
-async function roundTrip(client: ChatClient): Promise<void> {
-  await history(client, 0, 0, 1);
 }
 
 const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });
@@ -69,7 +34,7 @@ function assertMessageShape(message: Frame): void {
 
 describe('channelMessage response', () => {
   it('answers a public message with {UUID, senderUUID, recipientUUID: 0, message, createdAt}', TEST, async () => {
-    const a = await signedUp('msender');
+    const a = await h.user('msender');
     for (const recipientUUID of [0, '0']) {
       const reply = await sendRequest(a, recipientUUID, 'hello public');
       assert.deepEqual(Object.keys(reply).sort(), ['channelMessage', 'id', 'type']);
@@ -89,8 +54,8 @@ describe('channelMessage response', () => {
   });
 
   it('answers a private message with the recipient as a UUID string', TEST, async () => {
-    const a = await signedUp('msender');
-    const b = await signedUp('mreceiver');
+    const a = await h.user('msender');
+    const b = await h.user('mreceiver');
     const message = await send(a, b.auth.userUUID, 'hello b');
     assertMessageShape(message);
     assert.deepEqual(message, {
@@ -103,15 +68,15 @@ describe('channelMessage response', () => {
   });
 
   it('issues a distinct UUID per message', TEST, async () => {
-    const a = await signedUp('muuid');
+    const a = await h.user('muuid');
     const uuids = new Set<string>();
     for (let i = 0; i < 20; i++) uuids.add((await send(a, 0, `distinct ${i}`)).UUID);
     assert.equal(uuids.size, 20);
   });
 
   it('stores and echoes the message exactly as sent (unicode, emoji, quotes, newlines, padding)', TEST, async () => {
-    const a = await signedUp('mexact');
-    const b = await signedUp('mexact');
+    const a = await h.user('mexact');
+    const b = await h.user('mexact');
     await joined(b, 0);
     const texts = [
       'Zoë señor 日本語 עברית',
@@ -142,9 +107,9 @@ describe('channelMessage response', () => {
 
 describe('channelMessage pushes', () => {
   it("pushes to every other joined connection, the sender's other connection included, not the sending one", TEST, async () => {
-    const a1 = await signedUp('mfan');
-    const a2 = await secondConnection(a1);
-    const b = await signedUp('mfan');
+    const a1 = await h.user('mfan');
+    const a2 = await h.connectAs(a1);
+    const b = await h.user('mfan');
     await joined(a1, 0);
     await joined(a2, 0);
     await joined(b, 0);
@@ -160,11 +125,11 @@ describe('channelMessage pushes', () => {
   });
 
   it('does not push to connections that did not join, whether signed in or the sender’s own', TEST, async () => {
-    const a = await signedUp('mnojoin');
-    const a2 = await secondConnection(a);
-    const c = await signedUp('mnojoin');
+    const a = await h.user('mnojoin');
+    const a2 = await h.connectAs(a);
+    const c = await h.user('mnojoin');
     const anonymous = await h.connect();
-    const witness = await signedUp('mwitness');
+    const witness = await h.user('mwitness');
     await joined(witness, 0);
     await roundTrip(a2); // binds a2 to a, without joining
     const sent = await send(a, 0, 'only for the joined');
@@ -179,8 +144,8 @@ describe('channelMessage pushes', () => {
   });
 
   it('sends without a prior join, publicly and privately, and still pushes to the joined', TEST, async () => {
-    const a = await signedUp('mnoprior');
-    const b = await signedUp('mnoprior');
+    const a = await h.user('mnoprior');
+    const b = await h.user('mnoprior');
     await joined(b, 0);
     await joined(b, a.auth.userUUID);
     const publicMessage = await send(a, 0, 'never joined, public');
@@ -193,8 +158,8 @@ describe('channelMessage pushes', () => {
 
 describe('channelMessage text rules', () => {
   it('rejects empty, white-space-only and over-long messages with error 2, storing nothing', TEST, async () => {
-    const a = await signedUp('mrules');
-    const b = await signedUp('mrules');
+    const a = await h.user('mrules');
+    const b = await h.user('mrules');
     const before = (await history(a, b.auth.userUUID, 0, 1)).messagesTotal;
     const cases: unknown[] = [
       '',
@@ -220,8 +185,8 @@ describe('channelMessage text rules', () => {
   });
 
   it('accepts exactly 4096 code points, counting an emoji as one', TEST, async () => {
-    const a = await signedUp('mlimit');
-    const b = await signedUp('mlimit');
+    const a = await h.user('mlimit');
+    const b = await h.user('mlimit');
     await joined(b, 0);
     const emoji = '😀'.repeat(4096);
     const letters = 'y'.repeat(4096);
@@ -235,7 +200,7 @@ describe('channelMessage text rules', () => {
   });
 
   it('answers 2 for a non-UUID recipient and 8 for an unknown one', TEST, async () => {
-    const a = await signedUp('mrecipient');
+    const a = await h.user('mrecipient');
     for (const recipientUUID of ['abc', 5, true, null, '']) {
       const reply = await sendRequest(a, recipientUUID, 'hi');
       assert.equal(reply.error?.code, 2, `${JSON.stringify(recipientUUID)} → ${JSON.stringify(reply)}`);
@@ -248,8 +213,8 @@ describe('channelMessage text rules', () => {
 describe('channelMessage order', () => {
   it('delivers 200 pipelined messages to 3 receivers in one order, the order of history and of sending', { timeout: 120_000 }, async () => {
     const count = 200;
-    const sender = await signedUp('mpipe');
-    const receivers = [await signedUp('mpipe'), await signedUp('mpipe'), await signedUp('mpipe')];
+    const sender = await h.user('mpipe');
+    const receivers = [await h.user('mpipe'), await h.user('mpipe'), await h.user('mpipe')];
     for (const receiver of receivers) await joined(receiver, 0);
 
     const texts = Array.from({ length: count }, (_, i) => `pipelined ${i}`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { send } from '../helpers/chat.js';
 import { type ChatClient, type Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -10,20 +11,6 @@ const MESSAGE_KEYS = ['UUID', 'createdAt', 'message', 'recipientUUID', 'senderUU
 const TEST = { timeout: 60_000 };
 
 const h = useHarness();
-
-let names = 0;
-async function signedUp(prefix: string): Promise<ChatClient> {
-  const client = await h.connect();
-  const reply = await client.signUp(`${prefix}-${++names}-${randomUUID().slice(0, 6)}`);
-  assert.equal(reply.type, 'authorized', JSON.stringify(reply));
-  return client;
-}
-
-async function send(client: ChatClient, recipientUUID: unknown, message: string): Promise<Frame> {
-  const reply = await client.authed({ type: 'channelMessage', channelMessage: { recipientUUID, message } });
-  assert.equal(reply.type, 'channelMessage', JSON.stringify(reply));
-  return reply.channelMessage;
-}
 
 const read = (client: ChatClient, channelMessages: Frame): Promise<Frame> =>
   client.authed({ type: 'channelMessages', channelMessages });
@@ -36,8 +23,8 @@ async function page(client: ChatClient, channelMessages: Frame): Promise<Frame> 
 
 /** A fresh pair of users and `count` messages between them, alternating senders, in send order. */
 async function conversation(prefix: string, count: number): Promise<{ a: ChatClient; b: ChatClient; sent: Frame[] }> {
-  const a = await signedUp(prefix);
-  const b = await signedUp(prefix);
+  const a = await h.user(prefix);
+  const b = await h.user(prefix);
   const sent: Frame[] = [];
   for (let i = 0; i < count; i++) {
     sent.push(i % 2 === 0 ? await send(a, b.auth.userUUID, `a says ${i}`) : await send(b, a.auth.userUUID, `b says ${i}`));
@@ -65,7 +52,7 @@ describe('channelMessages response', () => {
   });
 
   it('writes the public recipient as the number 0, for 0 and "0" alike', TEST, async () => {
-    const a = await signedUp('hpublic');
+    const a = await h.user('hpublic');
     const sent = await send(a, '0', 'public entry');
     for (const recipientUUID of [0, '0']) {
       const result = await page(a, { recipientUUID, limit: 1 });
@@ -77,8 +64,8 @@ describe('channelMessages response', () => {
   });
 
   it('answers an empty channel with a zero total and no messages', TEST, async () => {
-    const a = await signedUp('hempty');
-    const b = await signedUp('hempty');
+    const a = await h.user('hempty');
+    const b = await h.user('hempty');
     assert.deepEqual(await page(a, { recipientUUID: b.auth.userUUID }), {
       messagesTotal: 0,
       messagesReceived: 0,
@@ -182,8 +169,8 @@ describe('channelMessages channels', () => {
   });
 
   it('keeps a user’s own notes apart from their other channels', TEST, async () => {
-    const a = await signedUp('hnotes');
-    const b = await signedUp('hnotes');
+    const a = await h.user('hnotes');
+    const b = await h.user('hnotes');
     const note = await send(a, a.auth.userUUID, 'note to self');
     await send(a, b.auth.userUUID, 'to b');
     assert.deepEqual(await page(a, { recipientUUID: a.auth.userUUID }), {
@@ -200,7 +187,7 @@ describe('channelMessages channels', () => {
   });
 
   it('answers error 8 for an unknown recipient and 2 for a malformed one', TEST, async () => {
-    const a = await signedUp('hrecipient');
+    const a = await h.user('hrecipient');
     assert.equal((await read(a, { recipientUUID: randomUUID() })).error?.code, 8);
     for (const recipientUUID of ['abc', 5, true, null]) {
       const reply = await read(a, { recipientUUID });

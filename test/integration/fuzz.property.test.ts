@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
+import { junkArbitraries, mutate, mutationArbitrary } from '../helpers/arbitraries.js';
 import type { ChatClient } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -94,57 +95,12 @@ class RawConnection {
 
 // ---- arbitraries -------------------------------------------------------
 
-const specialKey = fc.oneof(
-  fc.constantFrom('toString', 'valueOf', '__proto__'),
-  fc.constantFrom(
-    'constructor',
-    'hasOwnProperty',
-    'toJSON',
-    'type',
-    'SUUID',
-    'id',
-    'userUUID',
-    'userAccessKey',
-    'username',
-    'password',
-    'recipientUUID',
-    'offset',
-    'limit',
-    'message',
-    'signId',
-    'signIn',
-    'users',
-  ),
-);
-const key = fc.oneof(fc.string({ maxLength: 8 }), specialKey, specialKey);
-/** Plain JSON objects that JavaScript can not turn into a string, or that carry an own __proto__ key. */
-const prototypeJunk = fc.constantFrom(
-  ...['{"toString":1}', '{"toString":[]}', '{"valueOf":{},"toString":null}', '{"__proto__":{"toString":1}}', '[{"toString":0}]', '{"constructor":1}'].map(
-    (text) => () => JSON.parse(text) as unknown,
-  ),
-).map((make) => make());
-const hugeNumber = fc.constantFrom(1e21, -1e21, 2 ** 53, 2 ** 53 + 2, 1e17, 1e308, -1e308, 5e-324, -0, 0.5, 99.999, 1e100);
-const oddString = fc.constantFrom('', ' ', '0', '00', 'null', '\ud800', 'a\udfffb', '\u0000', '\u200b', '😀', 'x'.repeat(4097));
-const leaf = fc.oneof(
-  { arbitrary: prototypeJunk, weight: 3 },
-  fc.constant(null),
-  fc.boolean(),
-  fc.integer(),
-  fc.double(),
-  hugeNumber,
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.uuid(),
-  oddString,
-);
-const { junk } = fc.letrec((tie) => ({
-  junk: fc.oneof(
-    { depthSize: 'small', maxDepth: 3 },
-    leaf,
-    fc.array(tie('junk'), { maxLength: 4 }),
-    fc.dictionary(key, tie('junk'), { maxKeys: 4 }),
-  ),
-}));
+const { key, junk } = junkArbitraries({
+  hugeNumbers: [1e21, -1e21, 2 ** 53, 2 ** 53 + 2, 1e17, 1e308, -1e308, 5e-324, -0, 0.5, 99.999, 1e100],
+  oddStrings: ['', ' ', '0', '00', 'null', '\ud800', 'a\udfffb', '\u0000', '\u200b', '😀', 'x'.repeat(4097)],
+  uuids: true,
+  maxDepth: 3,
+});
 
 /** Placeholders the test fills in at send time with live values. */
 const SESSION = '<session>';
@@ -181,70 +137,12 @@ const validTemplate: fc.Arbitrary<Template> = fc.oneof(
   recipient.map((recipientUUID) => base('channelLeave', { channelLeave: { recipientUUID } })),
 );
 
-function paths(value: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  if (typeof value === 'object' && value !== null && prefix.length < 3) {
-    for (const k of Object.keys(value)) {
-      const path = [...prefix, Array.isArray(value) ? Number(k) : k];
-      out.push(path);
-      paths((value as Record<string, unknown>)[k], path, out);
-    }
-  }
-  return out;
-}
-
-/** A deep copy: fast-check reuses generated values while shrinking, so they must never be mutated in place. */
-const copy = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? 'null');
-
-type Mutation =
-  | { op: 'drop'; at: number }
-  | { op: 'set'; at: number; value: unknown }
-  | { op: 'add'; at: number; key: string; value: unknown }
-  | { op: 'retype'; value: unknown }
-  | { op: 'id'; value: unknown };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('drop' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: junk }),
-  fc.record({ op: fc.constant('add' as const), at: fc.nat(), key, value: junk }),
-  fc.record({
-    op: fc.constant('retype' as const),
-    value: fc.oneof(junk, fc.constantFrom(...Object.keys(RESPONSES), 'channelRead', 'ready', 'error', 'Users')),
-  }),
-  fc.record({
-    op: fc.constant('id' as const),
-    value: fc.oneof(junk, fc.string({ maxLength: 70 }), fc.constant('x'.repeat(64)), fc.constant('x'.repeat(65))),
-  }),
-);
-
-function mutate(template: Template, mutations: Mutation[]): Template {
-  const root = structuredClone(template);
-  const put = (path: (string | number)[], value: unknown, drop: boolean) => {
-    let parent: any = root;
-    for (const step of path.slice(0, -1)) parent = parent[step];
-    const last = path[path.length - 1]!;
-    if (drop) {
-      if (Array.isArray(parent)) parent.splice(Number(last), 1);
-      else delete parent[last];
-    } else {
-      Object.defineProperty(parent, last, { value: copy(value), enumerable: true, writable: true, configurable: true });
-    }
-  };
-  for (const m of mutations) {
-    const all = paths(root);
-    if (m.op === 'drop' && all.length > 0) put(all[m.at % all.length]!, undefined, true);
-    else if (m.op === 'set' && all.length > 0) put(all[m.at % all.length]!, m.value, false);
-    else if (m.op === 'add') {
-      const objects = [[], ...all].filter((p) => {
-        let v: any = root;
-        for (const step of p) v = v[step];
-        return typeof v === 'object' && v !== null && !Array.isArray(v);
-      });
-      put([...objects[m.at % objects.length]!, m.key], m.value, false);
-    } else if (m.op === 'retype') root.type = copy(m.value);
-    else if (m.op === 'id') root.id = copy(m.value);
-  }
-  return root;
-}
+const mutation = mutationArbitrary({
+  junk,
+  key,
+  types: [...Object.keys(RESPONSES), 'channelRead', 'ready', 'error', 'Users'],
+  ids: [fc.string({ maxLength: 70 }), fc.constant('x'.repeat(64)), fc.constant('x'.repeat(65))],
+});
 
 /** A frame to send: JSON text with placeholders, or raw text sent as is. */
 type Fuzz = { kind: 'json'; text: string } | { kind: 'raw'; text: string };
@@ -255,7 +153,7 @@ const fuzzFrame: fc.Arbitrary<Fuzz> = fc.oneof(
     weight: 6,
     arbitrary: fc
       .tuple(validTemplate, fc.array(mutation, { minLength: 1, maxLength: 3 }))
-      .map(([t, ms]) => ({ kind: 'json' as const, text: JSON.stringify(mutate(t, ms)) })),
+      .map(([t, ms]) => ({ kind: 'json' as const, text: JSON.stringify(mutate(t, ms, 3)) })),
   },
   { weight: 1, arbitrary: junk.map((v) => ({ kind: 'json' as const, text: JSON.stringify(v) ?? 'null' })) },
   {

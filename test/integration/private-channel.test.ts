@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { joined, roundTrip, send } from '../helpers/chat.js';
 import { type ChatClient, type Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -8,56 +8,20 @@ const TEST = { timeout: 60_000 };
 
 const h = useHarness();
 
-let names = 0;
-async function signedUp(prefix: string): Promise<ChatClient> {
-  const client = await h.connect();
-  const reply = await client.signUp(`${prefix}-${++names}-${randomUUID().slice(0, 6)}`);
-  assert.equal(reply.type, 'authorized', JSON.stringify(reply));
-  return client;
-}
-
-/** Another connection of the same user, bound by its first request. */
-async function secondConnection(of: ChatClient): Promise<ChatClient> {
-  const client = await h.connect();
-  client.auth = { ...of.auth };
-  return client;
-}
-
-async function joined(client: ChatClient, recipientUUID: unknown): Promise<Frame> {
-  const reply = await client.authed({ type: 'channelJoin', channelJoin: { recipientUUID } });
-  assert.equal(reply.type, 'channelJoin', JSON.stringify(reply));
-  return reply;
-}
-
-async function send(client: ChatClient, recipientUUID: unknown, message: string): Promise<Frame> {
-  const reply = await client.authed({ type: 'channelMessage', channelMessage: { recipientUUID, message } });
-  assert.equal(reply.type, 'channelMessage', JSON.stringify(reply));
-  return reply.channelMessage;
-}
-
 async function history(client: ChatClient, recipientUUID: unknown, limit = 10): Promise<Frame> {
   const reply = await client.authed({ type: 'channelMessages', channelMessages: { recipientUUID, limit } });
   assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
   return reply.channelMessages;
 }
 
-/**
- * A request answered on `client`'s connection. Once a witness joined to the
- * same channel has a push, the server's fan-out for it has run, so a push to
- * `client` would have been written before this answer.
- */
-async function roundTrip(client: ChatClient): Promise<void> {
-  await history(client, 0, 1);
-}
-
 const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });
 
 describe('private channel isolation', () => {
   it('never pushes an A–B message to a third user, even one joined to public and to their channel with A', TEST, async () => {
-    const a = await signedUp('pa');
-    const b = await signedUp('pb');
-    const c = await signedUp('pc');
-    const c2 = await secondConnection(c);
+    const a = await h.user('pa');
+    const b = await h.user('pb');
+    const c = await h.user('pc');
+    const c2 = await h.connectAs(c);
     await joined(a, b.auth.userUUID);
     await joined(b, a.auth.userUUID);
     await joined(c, 0);
@@ -92,9 +56,9 @@ describe('private channel isolation', () => {
   });
 
   it('never shows A–B history to a third user: C naming B reads the empty B–C channel', TEST, async () => {
-    const a = await signedUp('pha');
-    const b = await signedUp('phb');
-    const c = await signedUp('phc');
+    const a = await h.user('pha');
+    const b = await h.user('phb');
+    const c = await h.user('phc');
     await send(a, b.auth.userUUID, 'secret 1');
     await send(b, a.auth.userUUID, 'secret 2');
     const empty = { messagesTotal: 0, messagesReceived: 0, messages: [] };
@@ -115,8 +79,8 @@ describe('private channel isolation', () => {
 
 describe('private channel delivery', () => {
   it('shows an A→B message in B’s history with the same UUID and fields', TEST, async () => {
-    const a = await signedUp('pva');
-    const b = await signedUp('pvb');
+    const a = await h.user('pva');
+    const b = await h.user('pvb');
     const sent = await send(a, b.auth.userUUID, 'see this, b');
     assert.deepEqual(await history(b, a.auth.userUUID), { messagesTotal: 1, messagesReceived: 1, messages: [sent] });
     const bJoins = await joined(b, a.auth.userUUID);
@@ -125,12 +89,12 @@ describe('private channel delivery', () => {
   });
 
   it('pushes to every joined connection of A and B except the sending one, and to no unjoined one', TEST, async () => {
-    const a1 = await signedUp('pfa');
-    const a2 = await secondConnection(a1);
-    const a3 = await secondConnection(a1); // bound to A, never joined
-    const b1 = await signedUp('pfb');
-    const b2 = await secondConnection(b1);
-    const b3 = await secondConnection(b1); // joined to public only
+    const a1 = await h.user('pfa');
+    const a2 = await h.connectAs(a1);
+    const a3 = await h.connectAs(a1); // bound to A, never joined
+    const b1 = await h.user('pfb');
+    const b2 = await h.connectAs(b1);
+    const b3 = await h.connectAs(b1); // joined to public only
     for (const client of [a1, a2]) await joined(client, b1.auth.userUUID);
     for (const client of [b1, b2]) await joined(client, a1.auth.userUUID);
     await joined(b3, 0);
@@ -153,9 +117,9 @@ describe('private channel delivery', () => {
   });
 
   it('pushes own notes to the user’s other joined connections only', TEST, async () => {
-    const a1 = await signedUp('pnotes');
-    const a2 = await secondConnection(a1);
-    const b = await signedUp('pnotes');
+    const a1 = await h.user('pnotes');
+    const a2 = await h.connectAs(a1);
+    const b = await h.user('pnotes');
     await joined(a1, a1.auth.userUUID);
     await joined(a2, a1.auth.userUUID);
     await joined(b, a1.auth.userUUID);

@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ChatClient, type Credentials, type Frame, sleep } from '../helpers/client.js';
+import { onLine, pollOnLine } from '../helpers/chat.js';
+import { type ChatClient, type Credentials, type Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const PASSWORD = 'correct horse';
 
 const usersWith = (client: ChatClient, auth: Credentials): Promise<Frame> =>
   client.request({ type: 'users', ...auth, users: { offset: 0, limit: 1000 } });
-
-/** The OnLine flag of `userUUID` as `observer` sees it. */
-async function onLine(observer: ChatClient, userUUID: string): Promise<boolean> {
-  const reply = await observer.authed({ type: 'users', users: { offset: 0, limit: 1000 } });
-  assert.equal(reply.type, 'users', JSON.stringify(reply));
-  const entry = reply.users.users.find((u: Frame) => u.UUID === userUUID);
-  assert.ok(entry, `user ${userUUID} is listed`);
-  return entry.OnLine;
-}
-
-/** Polls `users` (at most 50 times, 100 ms apart) until the user's OnLine is `wanted`; returns the last value. */
-async function pollOnLine(observer: ChatClient, userUUID: string, wanted: boolean): Promise<boolean> {
-  let value = await onLine(observer, userUUID);
-  for (let i = 0; i < 50 && value !== wanted; i++) {
-    await sleep(100);
-    value = await onLine(observer, userUUID);
-  }
-  return value;
-}
 
 describe('signOut', () => {
   const h = useHarness();

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { type UserEntry as Entry, everyone, onLine, pollOnLine } from '../helpers/chat.js';
 import { type ChatClient, type Frame, sleep } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-interface Entry {
-  UUID: string;
-  Username: string;
-  OnLine: boolean;
-}
 
 const normalized = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
 
@@ -25,29 +20,6 @@ async function page(client: ChatClient, users?: unknown): Promise<Frame> {
   const reply = await client.authed(users === undefined ? { type: 'users' } : { type: 'users', users });
   assert.equal(reply.type, 'users', JSON.stringify(reply));
   return reply;
-}
-
-/** Every user, in one page. */
-async function everyone(client: ChatClient): Promise<Entry[]> {
-  const reply = await page(client, { offset: 0, limit: 1000 });
-  assert.ok(reply.users.total <= 1000, 'fits one page');
-  return reply.users.users;
-}
-
-async function onLine(observer: ChatClient, userUUID: string): Promise<boolean> {
-  const entry = (await everyone(observer)).find((u) => u.UUID === userUUID);
-  assert.ok(entry, `user ${userUUID} is listed`);
-  return entry.OnLine;
-}
-
-/** Polls (at most 50 times, 100 ms apart) until the user's OnLine is `wanted`; returns the last value. */
-async function pollOnLine(observer: ChatClient, userUUID: string, wanted: boolean): Promise<boolean> {
-  let value = await onLine(observer, userUUID);
-  for (let i = 0; i < 50 && value !== wanted; i++) {
-    await sleep(100);
-    value = await onLine(observer, userUUID);
-  }
-  return value;
 }
 
 describe('users', () => {

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { checkRouting, echoableId, parseFrame, readCredentials, readPayload } from '../../src/protocol/envelope.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { type RequestType, UNAUTHENTICATED_TYPES } from '../../src/protocol/requests.js';
+import { junkArbitraries, mutate, mutationArbitrary } from '../helpers/arbitraries.js';
 
 const SESSION = '6f9353ba-92c6-41c2-89f2-60b350bf67e7';
 const USER = '21d4b0aa-da77-4833-a315-1b13f70de65d';
@@ -82,61 +83,12 @@ function check(text: string): void {
 
 // ---- arbitraries -------------------------------------------------------
 
-/** Keys that are special to JavaScript objects or to the protocol. */
-const specialKey = fc.oneof(
-  fc.constantFrom('toString', 'valueOf', '__proto__'),
-  fc.constantFrom(
-    'constructor',
-    'hasOwnProperty',
-    'toJSON',
-    'then',
-    'length',
-    'type',
-    'SUUID',
-    'id',
-    'userUUID',
-    'userAccessKey',
-    'username',
-    'password',
-    'recipientUUID',
-    'offset',
-    'limit',
-    'message',
-    'signId',
-    'signIn',
-    'users',
-  ),
-);
-const key = fc.oneof(fc.string({ maxLength: 8 }), specialKey, specialKey);
-/** Plain JSON objects that JavaScript can not turn into a string, or that carry an own __proto__ key. */
-const prototypeJunk = fc.constantFrom(
-  ...['{"toString":1}', '{"toString":[]}', '{"valueOf":{},"toString":null}', '{"__proto__":{"toString":1}}', '[{"toString":0}]', '{"constructor":1}'].map(
-    (text) => () => JSON.parse(text) as unknown,
-  ),
-).map((make) => make());
-
-const hugeNumber = fc.constantFrom(1e21, -1e21, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, -0, 0.5, 99.999, 1e100);
-const oddString = fc.constantFrom('', ' ', '0', '00', 'null', '\ud800', 'a\udfffb', '\u0000', '\u200b', '😀', 'x'.repeat(5000), USER.toUpperCase());
-const leaf = fc.oneof(
-  { arbitrary: prototypeJunk, weight: 3 },
-  fc.constant(null),
-  fc.boolean(),
-  fc.integer(),
-  fc.double(), // NaN and ±Infinity become null in JSON
-  hugeNumber,
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', maxLength: 20 }),
-  oddString,
-);
-
-const { junk } = fc.letrec((tie) => ({
-  junk: fc.oneof(
-    { depthSize: 'small', maxDepth: 4 },
-    leaf,
-    fc.array(tie('junk'), { maxLength: 4 }),
-    fc.dictionary(key, tie('junk'), { maxKeys: 4 }),
-  ),
-}));
+const { key, junk } = junkArbitraries({
+  moreSpecialKeys: ['then', 'length'],
+  hugeNumbers: [1e21, -1e21, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, -0, 0.5, 99.999, 1e100],
+  oddStrings: ['', ' ', '0', '00', 'null', '\ud800', 'a\udfffb', '\u0000', '\u200b', '😀', 'x'.repeat(5000), USER.toUpperCase()],
+  maxDepth: 4,
+});
 
 const credentials = { userUUID: USER, userAccessKey: KEY };
 const valid: Record<RequestType, Record<string, unknown>> = {
@@ -162,85 +114,16 @@ const valid: Record<RequestType, Record<string, unknown>> = {
   channelLeave: { type: 'channelLeave', SUUID: SESSION, id: 'h', ...credentials, channelLeave: { recipientUUID: USER } },
 };
 
-/** Every path to a value inside `value` (objects and arrays), the root excluded. */
-function paths(value: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  if (typeof value === 'object' && value !== null && prefix.length < 4) {
-    for (const k of Object.keys(value)) {
-      const path = [...prefix, Array.isArray(value) ? Number(k) : k];
-      out.push(path);
-      paths((value as Record<string, unknown>)[k], path, out);
-    }
-  }
-  return out;
-}
-
-/** A deep copy: fast-check reuses generated values while shrinking, so they must never be mutated in place. */
-const copy = (value: unknown): unknown => JSON.parse(JSON.stringify(value) ?? 'null');
-
-type Mutation =
-  | { op: 'drop'; at: number }
-  | { op: 'set'; at: number; value: unknown }
-  | { op: 'add'; at: number; key: string; value: unknown }
-  | { op: 'retype'; value: unknown }
-  | { op: 'id'; value: unknown };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('drop' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: junk }),
-  fc.record({ op: fc.constant('add' as const), at: fc.nat(), key, value: junk }),
-  fc.record({ op: fc.constant('retype' as const), value: fc.oneof(junk, fc.constantFrom(...Object.keys(valid))) }),
-  fc.record({
-    op: fc.constant('id' as const),
-    value: fc.oneof(junk, fc.string({ minLength: 60, maxLength: 70 }), fc.constant('x'.repeat(64))),
-  }),
-);
-
-/** Applies mutations to a deep copy of `base`; paths are chosen by index among the current ones. */
-function mutate(base: Record<string, unknown>, mutations: Mutation[]): unknown {
-  const root = structuredClone(base) as Record<string, unknown>;
-  const setAt = (path: (string | number)[], value: unknown, drop: boolean) => {
-    let parent: any = root;
-    for (const step of path.slice(0, -1)) parent = parent[step];
-    const last = path[path.length - 1]!;
-    if (drop) {
-      if (Array.isArray(parent)) parent.splice(Number(last), 1);
-      else delete parent[last];
-    } else {
-      Object.defineProperty(parent, last, { value: copy(value), enumerable: true, writable: true, configurable: true });
-    }
-  };
-  for (const m of mutations) {
-    const all = paths(root);
-    switch (m.op) {
-      case 'drop':
-        if (all.length > 0) setAt(all[m.at % all.length]!, undefined, true);
-        break;
-      case 'set':
-        if (all.length > 0) setAt(all[m.at % all.length]!, m.value, false);
-        break;
-      case 'add': {
-        const containers = [[], ...all].filter((p) => {
-          let v: any = root;
-          for (const step of p) v = v[step];
-          return typeof v === 'object' && v !== null && !Array.isArray(v);
-        });
-        setAt([...containers[m.at % containers.length]!, m.key], m.value, false);
-        break;
-      }
-      case 'retype':
-        root.type = copy(m.value);
-        break;
-      case 'id':
-        root.id = copy(m.value);
-        break;
-    }
-  }
-  return root;
-}
+const mutation = mutationArbitrary({
+  junk,
+  key,
+  types: Object.keys(valid),
+  ids: [fc.string({ minLength: 60, maxLength: 70 }), fc.constant('x'.repeat(64))],
+});
 
 const mutatedEnvelope = fc
   .tuple(fc.constantFrom(...Object.values(valid)), fc.array(mutation, { minLength: 1, maxLength: 4 }))
-  .map(([base, mutations]) => JSON.stringify(mutate(base, mutations)));
+  .map(([base, mutations]) => JSON.stringify(mutate(base, mutations, 4)));
 
 /** Valid JSON text with characters inserted, deleted or replaced. */
 const mangledText = fc
