@@ -23,7 +23,9 @@ export interface LoadgenTask {
 }
 
 const PASSWORD = 'bench password';
-const text = (sentAt: number) => `T${sentAt.toFixed(3)};${'x'.repeat(80)}`;
+/** Now, to the microsecond: exactly what a message text carries, so window bounds compare equal. */
+const now = (): number => Math.round(performance.now() * 1000) / 1000;
+const text = (sentAt: number) => `T${sentAt};${'x'.repeat(80)}`;
 
 /** `count` connected clients signed in as `users` accounts (bcrypt once per account). */
 async function crowd(task: LoadgenTask, count: number, users: number, prefix = 'u'): Promise<BenchClient[]> {
@@ -82,14 +84,14 @@ async function runStep(
   let failures = 0;
   let cpuStart = 0;
   await pace(rate, warmupMs + windowMs, (i) => {
-    const now = performance.now();
-    if (window === undefined && now - stepStart >= warmupMs) {
-      window = { start: now, end: now + windowMs, latencies: new Samples() };
+    const sentAt = now();
+    if (window === undefined && sentAt - stepStart >= warmupMs) {
+      window = { start: sentAt, end: sentAt + windowMs, latencies: new Samples() };
       setWindow(window);
       cpuStart = cpuMicros(task.serverPid);
     }
-    if (window !== undefined && now < window.end) sentInWindow++;
-    senders[i % senders.length]!.sendPublic(text(now)).catch(() => failures++);
+    if (window !== undefined && sentAt < window.end) sentInWindow++;
+    senders[i % senders.length]!.sendPublic(text(sentAt)).catch(() => failures++);
   });
   const cpuEnd = cpuMicros(task.serverPid);
   await sleep(1000); // let the window's pushes drain
@@ -210,10 +212,10 @@ async function chatLatency(task: LoadgenTask, chatters: BenchClient[], rate: num
   let window: Window | undefined;
   listen(chatters, () => window);
   const measure = async (ms: number, work?: () => Promise<unknown>) => {
-    window = { start: performance.now(), end: Infinity, latencies: new Samples() };
+    window = { start: now(), end: Infinity, latencies: new Samples() };
     const mine = window;
     const workDone = work?.();
-    await pace(rate, ms, (i) => void chatters[i % chatters.length]!.sendPublic(text(performance.now())).catch(() => {}));
+    await pace(rate, ms, (i) => void chatters[i % chatters.length]!.sendPublic(text(now())).catch(() => {}));
     const result = await workDone;
     mine.end = performance.now();
     await sleep(500);

@@ -6,7 +6,7 @@
  *   node dist/bench/run.js [--quick] [--runs N] [--only fanout,idle] [--out FILE]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { freePort, startRedisServer } from '../src/store/redis-server-process.js
 import { type TestServer, startNodeServer } from '../test/helpers/server.js';
 import type { ServerKind } from './lib/clients.js';
 import { median } from './lib/stats.js';
-import { type Report, renderReport } from './report.js';
+import { type Report, renderReport, withKeptNotes } from './report.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const OUR_SERVER = here('../src/main.js');
@@ -149,7 +149,8 @@ async function main(): Promise<void> {
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  writeFileSync(out, renderReport(report, median));
+  const previous = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
+  writeFileSync(out, withKeptNotes(renderReport(report, median), previous));
   console.log(`wrote ${out}`);
 }
 

@@ -40,6 +40,12 @@ export interface Config {
   signInFailuresWindowMs: number;
   /** WORKER_THREADS: Piscina threads for bcrypt and history pages. Default os.availableParallelism(). */
   workerThreads: number;
+  /**
+   * WORKER_NICE: scheduling niceness of the worker threads, 0-19. They take
+   * any idle CPU but yield it to the event loop, so a sign-in storm does not
+   * slow chat. Default 10.
+   */
+  workerNice: number;
   /** WORKER_QUEUE_MAX: tasks waiting for a thread before error 10. Default 512. */
   workerQueueMax: number;
   /** HISTORY_IN_POOL: read and serialize history pages in the worker pool (true) or on the main thread. Default true. */
@@ -108,6 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     signInFailuresMax: integer(env, 'SIGNIN_FAILURES_MAX', 10, 1, 1_000_000),
     signInFailuresWindowMs: integer(env, 'SIGNIN_FAILURES_WINDOW_MS', 300_000, 1000, 7 * DAY_MS),
     workerThreads: integer(env, 'WORKER_THREADS', availableParallelism(), 1, 256),
+    workerNice: integer(env, 'WORKER_NICE', 10, 0, 19),
     workerQueueMax: integer(env, 'WORKER_QUEUE_MAX', 512, 1, 1_000_000),
     historyInPool: boolean(env, 'HISTORY_IN_POOL', true),
     statsIntervalMs: integer(env, 'STATS_INTERVAL_MS', 0, 0, 3_600_000),

@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       redisPrefix: config.redisPrefix,
       redisCommandTimeoutMs: config.redisCommandTimeoutMs,
       bcryptCost: config.bcryptCost,
+      nice: config.workerNice,
     },
     threads: config.workerThreads,
     maxQueue: config.workerQueueMax,

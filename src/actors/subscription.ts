@@ -9,8 +9,11 @@
 export interface Subscriber {
   readonly sessionUUID: string;
   readonly userUUID: string;
-  /** Sends a ready-made frame (the same bytes go to every subscriber). */
-  deliver(frame: Buffer): void;
+  /**
+   * Sends a push. Every subscriber gets the same Buffer object, so the
+   * connection layer can frame it once for all of them.
+   */
+  deliver(push: Buffer): void;
 }
 
 export class Subscription {

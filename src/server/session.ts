@@ -8,6 +8,7 @@
  * handler's 6-9 — and every error becomes a wire error here, in one place.
  */
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { parseAccessKey } from '../actors/access-key.js';
 import { Mailbox } from '../actors/mailbox.js';
@@ -24,6 +25,7 @@ import {
 import { ErrorCode, ProtocolError, unavailable } from '../protocol/errors.js';
 import { type RequestType, UNAUTHENTICATED_TYPES } from '../protocol/requests.js';
 import { errorFrame, readyFrame } from '../protocol/responses.js';
+import { textFrame } from './text-frame.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** Requests queued on one connection before the server stops reading from its socket. */
@@ -92,8 +94,17 @@ export class Session implements ConnectionHandle {
     this.#ws.terminate();
   }
 
-  deliver(frame: Buffer): void {
-    this.#send(frame);
+  /**
+   * A push: the frame is built once for all sockets (text-frame.ts) and
+   * written straight to this socket. ws's own send would frame it again for
+   * every socket; with compression off its sender keeps no queue, so a
+   * direct write keeps frame order.
+   */
+  deliver(payload: Buffer): void {
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    (ws as unknown as { _socket: Duplex })._socket.write(textFrame(payload));
+    this.#closeIfSlow();
   }
 
   async bind(userUUID: string): Promise<void> {
@@ -175,9 +186,13 @@ export class Session implements ConnectionHandle {
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(frame, { binary: false });
-    if (ws.bufferedAmount > this.#services.config.maxBufferedBytes) {
+    this.#closeIfSlow();
+  }
+
+  #closeIfSlow(): void {
+    if (this.#ws.bufferedAmount > this.#services.config.maxBufferedBytes) {
       this.#services.log.info({ session: this.sessionUUID }, 'slow consumer closed');
-      ws.close(1013, 'slow consumer');
+      this.#ws.close(1013, 'slow consumer');
     }
   }
 

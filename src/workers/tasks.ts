@@ -3,6 +3,7 @@
  * threads: bcrypt, and reading + serializing a history page. Each export is
  * a task, called by name from pool.ts.
  */
+import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { hashSync, verifySync } from '@node-rs/bcrypt';
 import { Keys } from '../store/keys.js';
@@ -15,9 +16,16 @@ export interface WorkerSettings {
   redisPrefix: string;
   redisCommandTimeoutMs: number;
   bcryptCost: number;
+  /** Niceness of this thread (Linux: per thread; the event loop keeps its own). */
+  nice: number;
 }
 
 const settings = workerData as WorkerSettings;
+try {
+  setPriority(settings.nice);
+} catch {
+  // Not permitted or not supported here: run at normal priority.
+}
 const keys = new Keys(settings.redisPrefix);
 let redis: Promise<RedisClient> | undefined;
 

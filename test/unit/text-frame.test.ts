@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket, WebSocketServer } from 'ws';
+import { textFrame } from '../../src/server/text-frame.js';
+
+describe('textFrame', () => {
+  let server: WebSocketServer;
+  let serverSide: WebSocket;
+  let client: WebSocket;
+
+  before(async () => {
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(server, 'listening');
+    const connected = once(server, 'connection');
+    client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    [serverSide] = (await connected) as [WebSocket];
+  });
+  after(() => {
+    client.terminate();
+    server.close();
+  });
+
+  /** Writes the frame raw to the server side of the socket; resolves with what the ws client reads. */
+  async function roundTrip(frame: Buffer): Promise<{ data: string; isBinary: boolean }> {
+    const received = once(client, 'message');
+    (serverSide as unknown as { _socket: Duplex })._socket.write(frame);
+    const [data, isBinary] = (await received) as [Buffer, boolean];
+    return { data: data.toString(), isBinary };
+  }
+
+  for (const length of [0, 1, 125, 126, 127, 65535, 65536, 70000]) {
+    it(`frames a ${length}-byte payload that a ws client reads back as the same text`, async () => {
+      const payload = Buffer.from('x'.repeat(length));
+      const frame = textFrame(payload);
+      const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+      assert.equal(frame.length, header + length);
+      assert.deepEqual(await roundTrip(frame), { data: payload.toString(), isBinary: false });
+    });
+  }
+
+  it('frames each payload once: the same buffer gives the same frame object', () => {
+    const payload = Buffer.from('{"type":"channelMessage"}');
+    assert.equal(textFrame(payload), textFrame(payload));
+    assert.notEqual(textFrame(Buffer.from('{"type":"channelMessage"}')), textFrame(payload));
+  });
+});
