@@ -43,7 +43,7 @@ export interface Config {
   /**
    * WORKER_NICE: scheduling niceness of the worker threads, 0-19. They take
    * any idle CPU but yield it to the event loop, so a sign-in storm does not
-   * slow chat. Default 10.
+   * slow chat. Default 19 (the lowest priority; 10 was measured too high).
    */
   workerNice: number;
   /** WORKER_QUEUE_MAX: tasks waiting for a thread before error 10. Default 512. */
@@ -114,7 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     signInFailuresMax: integer(env, 'SIGNIN_FAILURES_MAX', 10, 1, 1_000_000),
     signInFailuresWindowMs: integer(env, 'SIGNIN_FAILURES_WINDOW_MS', 300_000, 1000, 7 * DAY_MS),
     workerThreads: integer(env, 'WORKER_THREADS', availableParallelism(), 1, 256),
-    workerNice: integer(env, 'WORKER_NICE', 10, 0, 19),
+    workerNice: integer(env, 'WORKER_NICE', 19, 0, 19),
     workerQueueMax: integer(env, 'WORKER_QUEUE_MAX', 512, 1, 1_000_000),
     historyInPool: boolean(env, 'HISTORY_IN_POOL', true),
     statsIntervalMs: integer(env, 'STATS_INTERVAL_MS', 0, 0, 3_600_000),
