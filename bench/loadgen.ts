@@ -111,29 +111,29 @@ async function runStep(
   };
 }
 
-async function fanout(task: LoadgenTask) {
-  const receivers = task.quick ? 20 : 200;
-  const clients = await crowd(task, receivers + 10, 10);
+/** 10 senders and 200 receivers joined to the public channel (20 in a quick run). */
+async function publicCrowd(task: LoadgenTask) {
+  const clients = await crowd(task, (task.quick ? 20 : 200) + 10, 10);
   const [senders, listeners] = [clients.slice(0, 10), clients.slice(10)];
   await inBatches(listeners, 50, (client) => client.joinPublic());
   let window: Window | undefined;
   listen(listeners, () => window);
-  const step = await runStep(task, senders, listeners.length, 200, task.quick ? 500 : 2000, task.quick ? 2000 : 8000, (w) => (window = w));
+  return { clients, senders, listeners, setWindow: (w: Window | undefined) => (window = w) };
+}
+
+async function fanout(task: LoadgenTask) {
+  const { clients, senders, listeners, setWindow } = await publicCrowd(task);
+  const step = await runStep(task, senders, listeners.length, 200, task.quick ? 500 : 2000, task.quick ? 2000 : 8000, setWindow);
   close(clients);
   return step;
 }
 
 async function saturation(task: LoadgenTask) {
-  const receivers = task.quick ? 20 : 200;
-  const clients = await crowd(task, receivers + 10, 10);
-  const [senders, listeners] = [clients.slice(0, 10), clients.slice(10)];
-  await inBatches(listeners, 50, (client) => client.joinPublic());
-  let window: Window | undefined;
-  listen(listeners, () => window);
+  const { clients, senders, listeners, setWindow } = await publicCrowd(task);
   const steps = [];
   let best = 0;
   for (let k = 0, rate = 200; k < (task.quick ? 2 : 10); k++, rate = Math.round(rate * 1.5)) {
-    const step = await runStep(task, senders, listeners.length, rate, 1000, task.quick ? 1000 : 4000, (w) => (window = w));
+    const step = await runStep(task, senders, listeners.length, rate, 1000, task.quick ? 1000 : 4000, setWindow);
     steps.push(step);
     const passed = step.deliveredRatio >= 0.98 && step.latencyMs.p99 <= 100;
     if (!passed) break;
