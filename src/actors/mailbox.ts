@@ -14,7 +14,8 @@ interface Letter {
 const COMPACT_AFTER = 1024;
 
 export class Mailbox {
-  #queue: (Letter | undefined)[] = [];
+  /** Made on the first letter, dropped when drained: an idle mailbox holds no array. */
+  #queue: (Letter | undefined)[] | undefined;
   #head = 0;
   #running = false;
   #lastActiveAt = Date.now();
@@ -22,14 +23,14 @@ export class Mailbox {
   /** Runs `work` after everything posted before it has finished. */
   post<R>(work: () => R | Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      (this.#queue ??= []).push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#running) void this.#drain();
     });
   }
 
   /** Letters not yet finished, the running one included. */
   get pending(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue === undefined ? 0 : this.#queue.length - this.#head;
   }
 
   /** True when nothing is queued or running. */
@@ -44,20 +45,22 @@ export class Mailbox {
 
   async #drain(): Promise<void> {
     this.#running = true;
-    while (this.#head < this.#queue.length) {
-      const letter = this.#queue[this.#head]!;
+    // post() appends to this same array while we run; compaction replaces both together.
+    let queue = this.#queue!;
+    while (this.#head < queue.length) {
+      const letter = queue[this.#head]!;
       try {
         letter.resolve(await letter.work());
       } catch (error) {
         letter.reject(error);
       }
-      this.#queue[this.#head++] = undefined;
-      if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#head);
+      queue[this.#head++] = undefined;
+      if (this.#head >= COMPACT_AFTER && this.#head * 2 >= queue.length) {
+        queue = this.#queue = queue.slice(this.#head);
         this.#head = 0;
       }
     }
-    this.#queue = [];
+    this.#queue = undefined;
     this.#head = 0;
     this.#running = false;
     this.#lastActiveAt = Date.now();

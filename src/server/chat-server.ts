@@ -80,11 +80,7 @@ export class ChatServer {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new Session(ws, this.#services);
-      this.#sessions.add(session);
-      ws.once('close', () => this.#sessions.delete(session));
-    });
+    this.#wss.handleUpgrade(request, socket, head, (ws) => new Session(ws, this.#services, this.#sessions));
   }
 }
 

@@ -33,6 +33,28 @@ const MAX_QUEUED_REQUESTS = 256;
 
 const NO_CALLER = Object.freeze({ userUUID: '', keyId: '' });
 
+/*
+ * Socket events reach their session through one set of shared listener
+ * functions (`this` is the socket) rather than closures made per session:
+ * with thousands of idle connections, per-connection memory is what counts.
+ */
+const SESSION = Symbol('session');
+type SessionSocket = WebSocket & { [SESSION]: Session };
+const sessionOf = (ws: WebSocket): Session => (ws as SessionSocket)[SESSION];
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  sessionOf(this).receive(data, isBinary);
+}
+function onPong(this: WebSocket): void {
+  sessionOf(this).alive = true;
+}
+function onError(this: WebSocket, error: Error): void {
+  sessionOf(this).socketError(error);
+}
+function onClose(this: WebSocket): void {
+  sessionOf(this).closed();
+}
+
 export class Session implements ConnectionHandle {
   readonly sessionUUID = randomUUID();
   /** The bound user, or '' when unbound. */
@@ -42,32 +64,58 @@ export class Session implements ConnectionHandle {
   readonly #services: Services;
   readonly #requests = new Mailbox();
   readonly #bucket: TokenBucket;
+  /** Sessions of this server; a session leaves it once released. */
+  readonly #live: Set<Session>;
   #paused = false;
-  #alive = true;
+  /** Whether a pong arrived since the last ping. */
+  alive = true;
   #closed = false;
-  /** Settles once the connection's subscriptions and binding are released. */
-  readonly released: Promise<void>;
+  /** Made only when someone waits for the release (shutdown). */
+  #release: { promise: Promise<void>; resolve: () => void } | undefined;
+  #released = false;
 
-  constructor(ws: WebSocket, services: Services) {
+  /** @param live the server's set of sessions: this one is in it until released */
+  constructor(ws: WebSocket, services: Services, live: Set<Session>) {
     this.#ws = ws;
     this.#services = services;
-    const { config } = services;
-    this.#bucket = new TokenBucket(config.rateLimitPerSec, config.rateLimitBurst);
-    let release!: () => void;
-    this.released = new Promise((resolve) => (release = resolve));
-
-    ws.on('message', (data, isBinary) => this.#receive(data, isBinary));
-    ws.on('pong', () => (this.#alive = true));
-    ws.on('error', (error) => services.log.debug({ err: error, session: this.sessionUUID }, 'socket error'));
-    ws.on('close', () => {
-      this.#closed = true;
-      // Queued behind any request in flight, so a join finishing late is undone too.
-      void this.#requests
-        .post(() => this.unbind())
-        .catch((error: unknown) => services.log.warn({ err: error, session: this.sessionUUID }, 'release failed'))
-        .finally(release);
-    });
+    this.#live = live;
+    this.#bucket = new TokenBucket(services.config.rateLimitPerSec, services.config.rateLimitBurst);
+    live.add(this);
+    (ws as SessionSocket)[SESSION] = this;
+    ws.on('message', onMessage);
+    ws.on('pong', onPong);
+    ws.on('error', onError);
+    ws.on('close', onClose);
     this.#send(readyFrame(this.sessionUUID));
+  }
+
+  /** Settles once the connection's subscriptions and binding are released. */
+  get released(): Promise<void> {
+    if (this.#released) return Promise.resolve();
+    if (this.#release === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#release = { promise, resolve };
+    }
+    return this.#release.promise;
+  }
+
+  /** The socket closed: release the binding and subscriptions, after any request in flight. */
+  closed(): void {
+    this.#closed = true;
+    // Queued behind any request in flight, so a join finishing late is undone too.
+    void this.#requests
+      .post(() => this.unbind())
+      .catch((error: unknown) => this.#services.log.warn({ err: error, session: this.sessionUUID }, 'release failed'))
+      .finally(() => {
+        this.#released = true;
+        this.#live.delete(this);
+        this.#release?.resolve();
+      });
+  }
+
+  socketError(error: Error): void {
+    this.#services.log.debug({ err: error, session: this.sessionUUID }, 'socket error');
   }
 
   /**
@@ -76,11 +124,11 @@ export class Session implements ConnectionHandle {
    * (input back-pressure), since its pong may be waiting unread.
    */
   heartbeat(): void {
-    if (!this.#alive && !this.#paused) {
+    if (!this.alive && !this.#paused) {
       this.#ws.terminate();
       return;
     }
-    this.#alive = false;
+    this.alive = false;
     this.#ws.ping();
   }
 
@@ -124,7 +172,8 @@ export class Session implements ConnectionHandle {
     await users.get(userUUID).unbind(this.sessionUUID);
   }
 
-  #receive(data: RawData, isBinary: boolean): void {
+  /** A frame from the client: queued behind the requests before it. */
+  receive(data: RawData, isBinary: boolean): void {
     // Every frame spends a token, whatever it holds: garbage is not free.
     const withinRate = this.#bucket.take();
     if (!this.#paused && this.#requests.pending >= MAX_QUEUED_REQUESTS) {
