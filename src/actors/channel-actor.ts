@@ -4,10 +4,10 @@
  * Subscribing, unsubscribing and sends go through the mailbox; pushes are
  * delivered as they arrive, outside it, so a push never waits behind a send,
  * and a join's history read runs outside it, so a send never waits behind
- * a join.
+ * a join. A failing Redis call propagates as it is: the session turns it
+ * into error 11 (and logs it) in one place.
  */
 import { randomUUID } from 'node:crypto';
-import { unavailable } from '../protocol/errors.js';
 import { type ChannelUser, type ChatMessage, channelMessageFrame, messageJson } from '../protocol/responses.js';
 import { appendMessage } from '../store/channel-store.js';
 import type { Keys } from '../store/keys.js';
@@ -88,7 +88,7 @@ export class ChannelActor implements Actor {
   leave(subscriber: Subscriber): Promise<void> {
     return this.mailbox.post(async () => {
       if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
-      await this.#drop(subscriber);
+      await this.#drop(subscriber, true);
       await this.#stopListeningIfUnused();
     });
   }
@@ -114,13 +114,8 @@ export class ChannelActor implements Actor {
       };
       const objectJson = messageJson(message, 'createdAt');
       const push = channelMessageFrame(objectJson, undefined);
-      try {
-        const position = await appendMessage(this.#deps.redis, this.#deps.keys, this.channelId, message, push, originSession);
-        return { objectJson, position };
-      } catch (error) {
-        this.#deps.log.warn({ err: error, channelId: this.channelId }, 'message not stored');
-        throw unavailable();
-      }
+      const position = await appendMessage(this.#deps.redis, this.#deps.keys, this.channelId, message, push, originSession);
+      return { objectJson, position };
     });
   }
 
@@ -150,12 +145,7 @@ export class ChannelActor implements Actor {
   disconnect(subscriber: Subscriber): Promise<void> {
     return this.mailbox.post(async () => {
       if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
-      try {
-        await this.#drop(subscriber);
-      } catch (error) {
-        this.#subscriptions.delete(subscriber.sessionUUID);
-        this.#deps.log.warn({ err: error, channelId: this.channelId }, 'stale channel membership left behind');
-      }
+      await this.#drop(subscriber, false);
       await this.#stopListeningIfUnused();
     });
   }
@@ -197,13 +187,9 @@ export class ChannelActor implements Actor {
 
   async #listen(): Promise<void> {
     if (this.#listening) return;
-    try {
-      await this.#deps.pubsub.subscribe(this.#deps.keys.channelTopic(this.channelId), (payload) =>
-        this.#deliver(payload),
-      );
-    } catch {
-      throw unavailable();
-    }
+    await this.#deps.pubsub.subscribe(this.#deps.keys.channelTopic(this.channelId), (payload) =>
+      this.#deliver(payload),
+    );
     this.#listening = true;
   }
 
@@ -217,8 +203,14 @@ export class ChannelActor implements Actor {
     }
   }
 
-  async #drop(subscriber: Subscriber): Promise<void> {
-    await this.#removeMember(subscriber.userUUID);
+  /**
+   * Ends the subscription. `strict` (a leave request): if Redis can not
+   * record it, nothing changes and the error goes back to the client. Not
+   * strict (the connection is gone): it ends regardless, and a membership
+   * record Redis could not drop is logged.
+   */
+  async #drop(subscriber: Subscriber, strict: boolean): Promise<void> {
+    await this.#removeMember(subscriber.userUUID, strict);
     this.#subscriptions.delete(subscriber.sessionUUID);
   }
 
@@ -226,38 +218,30 @@ export class ChannelActor implements Actor {
     const members = this.#deps.members;
     if (members === undefined) return;
     const connections = this.#connectionsPerUser.get(userUUID) ?? 0;
-    if (connections === 0) {
-      try {
-        await members.add(userUUID);
-      } catch {
-        throw unavailable();
-      }
-    }
+    if (connections === 0) await members.add(userUUID);
     this.#connectionsPerUser.set(userUUID, connections + 1);
   }
 
-  async #removeMember(userUUID: string): Promise<void> {
+  async #removeMember(userUUID: string, strict: boolean): Promise<void> {
     const members = this.#deps.members;
     if (members === undefined) return;
     const connections = this.#connectionsPerUser.get(userUUID) ?? 0;
-    if (connections <= 1) {
-      try {
-        await members.remove(userUUID);
-      } catch {
-        throw unavailable();
-      }
-      this.#connectionsPerUser.delete(userUUID);
-    } else {
+    if (connections > 1) {
       this.#connectionsPerUser.set(userUUID, connections - 1);
+      return;
     }
+    try {
+      await members.remove(userUUID);
+    } catch (error) {
+      if (strict) throw error;
+      this.#deps.log.warn({ err: error, channelId: this.channelId }, 'stale channel membership left behind');
+    }
+    // The local count follows the connections, whether or not Redis could be told.
+    this.#connectionsPerUser.delete(userUUID);
   }
 
   async #users(): Promise<ChannelUser[]> {
-    try {
-      const { members, participants } = this.#deps;
-      return await this.#deps.registry.names(participants ?? (await members!.members()));
-    } catch {
-      throw unavailable();
-    }
+    const { members, participants } = this.#deps;
+    return this.#deps.registry.names(participants ?? (await members!.members()));
   }
 }
