@@ -4,7 +4,7 @@
  * rather than waiting behind an unbounded backlog.
  */
 import { Piscina } from 'piscina';
-import { ErrorCode, ProtocolError, unavailable } from '../protocol/errors.js';
+import { ErrorCode, ProtocolError } from '../protocol/errors.js';
 import type { TimeKey } from '../protocol/responses.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -37,7 +37,6 @@ export class WorkerPool {
       // The default 'sync' freezes a worker's event loop between tasks, so its
       // Redis client could never run its reconnect timer after a Redis restart.
       atomics: 'async',
-      maxQueue: options.maxQueue,
       workerData: options.settings,
     });
   }
@@ -50,16 +49,11 @@ export class WorkerPool {
     return this.#run({ password, hash }, 'verifyPassword');
   }
 
-  /** A history page read from Redis and serialized by a worker; error 11 when Redis fails. */
-  async historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult> {
+  /** A history page read from Redis and serialized by a worker (or inline, if so configured). */
+  historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult> {
     const task: HistoryPageTask = { channelId, offset, limit, timeKey };
-    try {
-      if (this.#inlineHistory) return await buildHistoryPage(this.#inlineHistory.redis, this.#inlineHistory.keys, task);
-      return await this.#run(task, 'historyPage');
-    } catch (error) {
-      if (error instanceof ProtocolError) throw error;
-      throw unavailable();
-    }
+    if (this.#inlineHistory) return buildHistoryPage(this.#inlineHistory.redis, this.#inlineHistory.keys, task);
+    return this.#run(task, 'historyPage');
   }
 
   close(): Promise<void> {
