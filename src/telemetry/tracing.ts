@@ -1,0 +1,203 @@
+/**
+ * OpenTelemetry tracing, off unless asked for.
+ *
+ * `startTracing` starts the OpenTelemetry NodeSDK only when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set (spans go there over OTLP http/protobuf,
+ * batched; the standard OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables apply,
+ * OTEL_SDK_DISABLED=true turns it off) or when a test passes an `exporter` (exported
+ * one span at a time). Otherwise it does nothing at all: the SDK is not even
+ * loaded (it is required lazily), and the API stays a no-op. Only traces are
+ * set up: no metric reader, no log exporter.
+ *
+ * Redis commands: @opentelemetry/instrumentation-ioredis (supports ioredis
+ * >=2 <7, so ioredis 6) makes a `set`, `evalsha`, ... client span per command
+ * — only inside an active span (requireParentSpan, its default), so pub/sub
+ * traffic and reconnect chatter outside a request make no root spans. The
+ * span's db.query.text keeps the command and its first argument (the key);
+ * the other arguments are replaced with "[n other arguments]".
+ *
+ * ESM and patching. Instrumentations patch a package when it is loaded:
+ * require() through require-in-the-middle, `import` through
+ * import-in-the-middle, and the latter only sees an import if its loader hook
+ * was registered before the application's module graph was loaded. This
+ * server is ESM and imports ioredis statically, so ioredis is loaded before
+ * main() can call startTracing, and an `import` never passes through
+ * require(): checked on Node 20.20 with ioredis 6.0.0, NodeSDK alone yields no
+ * Redis spans, whether started before or after the import. Two ways out, both
+ * checked against a live Redis:
+ *  - what startTracing does: ioredis is a CommonJS package, and an ESM import
+ *    of it shares the one CommonJS module instance (Module._cache). Once the
+ *    instrumentation is enabled, startTracing require()s 'ioredis';
+ *    require-in-the-middle then patches that instance (Redis.prototype), which
+ *    every importer shares, whenever it was first imported. No flag needed.
+ *  - the documented general way (needed for an ESM-only package):
+ *    `node --import ./otel/register.mjs dist/src/main.js`, which registers
+ *    @opentelemetry/instrumentation/hook.mjs with module.register() before the
+ *    app loads. import-in-the-middle remembers the modules it wrapped and
+ *    replays them to hooks added later, so startTracing may still run after
+ *    the imports. Using both is harmless: the instrumentation unwraps before
+ *    it wraps again, and each command still makes one span.
+ * Worker threads (history pages) open their own Redis connections without
+ * tracing.
+ *
+ * Trace context crosses process boundaries (pub/sub between nodes) as a W3C
+ * `traceparent` string. traceparentOf / contextFromTraceparent use the W3C
+ * TraceContext propagator directly, not the global propagator, so they work
+ * whether or not the SDK was started. With tracing off a received traceparent
+ * still passes through: the no-op tracer gives a child "span" the parent's
+ * span context, so traceparentOf() of it returns what came in.
+ */
+import { createRequire } from 'node:module';
+import {
+  type Context,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+  type TracerProvider,
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+
+export type { SpanExporter };
+
+export interface TracingOptions {
+  /** resource attribute service.name */
+  serviceName: string;
+  /** resource attribute service.instance.id: this node's id */
+  nodeId: string;
+  /** export here, span by span (tests); without it, OTLP to OTEL_EXPORTER_OTLP_ENDPOINT */
+  exporter?: SpanExporter;
+}
+
+export interface Tracing {
+  /** Flush and stop; the OpenTelemetry API is a no-op again afterwards. */
+  shutdown(): Promise<void>;
+}
+
+const TRACER_NAME = 'wschat';
+
+const NOT_STARTED: Tracing = { shutdown: async () => {} };
+
+/** CommonJS require: the SDK is loaded only when tracing starts; ioredis is patched through it. */
+const requireCjs = createRequire(import.meta.url);
+
+let running = false;
+
+export function startTracing(options: TracingOptions): Tracing {
+  if (options.exporter === undefined && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return NOT_STARTED;
+  if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return NOT_STARTED;
+  if (running) throw new Error('startTracing: tracing is already started');
+
+  const { NodeSDK } = requireCjs('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { SimpleSpanProcessor } = requireCjs('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const { OTLPTraceExporter } = requireCjs(
+    '@opentelemetry/exporter-trace-otlp-proto',
+  ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  const { IORedisInstrumentation } = requireCjs(
+    '@opentelemetry/instrumentation-ioredis',
+  ) as typeof import('@opentelemetry/instrumentation-ioredis');
+  const resources = requireCjs('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const semconv = requireCjs('@opentelemetry/semantic-conventions') as typeof import('@opentelemetry/semantic-conventions');
+
+  // Ours last: service.name and service.instance.id are what the caller says,
+  // whatever OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES hold.
+  const resource = resources
+    .defaultResource()
+    .merge(
+      resources.detectResources({
+        detectors: [resources.envDetector, resources.hostDetector, resources.processDetector],
+      }),
+    )
+    .merge(
+      resources.resourceFromAttributes({
+        [semconv.ATTR_SERVICE_NAME]: options.serviceName,
+        [semconv.ATTR_SERVICE_INSTANCE_ID]: options.nodeId,
+      }),
+    );
+
+  const ioredis = new IORedisInstrumentation();
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    ...(options.exporter !== undefined
+      ? { spanProcessors: [new SimpleSpanProcessor({ exporter: options.exporter })] }
+      : { traceExporter: new OTLPTraceExporter() }),
+    instrumentations: [ioredis],
+    // Traces only: without these NodeSDK would also export metrics and logs over OTLP.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  // Patch the CommonJS ioredis instance that `import ... from 'ioredis'` shares (see the header).
+  requireCjs('ioredis');
+  running = true;
+
+  let stopped: Promise<void> | undefined;
+  return {
+    shutdown() {
+      stopped ??= sdk.shutdown().finally(() => {
+        ioredis.disable();
+        trace.disable();
+        context.disable();
+        propagation.disable();
+        running = false;
+      });
+      return stopped;
+    },
+  };
+}
+
+/** Whether spans are recorded: callers skip building spans on hot paths when not. */
+export function isTracing(): boolean {
+  return running;
+}
+
+/**
+ * The 'wschat' tracer. It asks the global provider on each use (cached per
+ * provider), so it follows startTracing and shutdown, any number of times.
+ */
+class WschatTracer implements Tracer {
+  private provider: TracerProvider | undefined;
+  private current: Tracer | undefined;
+
+  private tracer(): Tracer {
+    const provider = trace.getTracerProvider();
+    if (provider !== this.provider || this.current === undefined) {
+      this.provider = provider;
+      this.current = provider.getTracer(TRACER_NAME);
+    }
+    return this.current;
+  }
+
+  startSpan(name: string, options?: SpanOptions, ctx?: Context): Span {
+    return this.tracer().startSpan(name, options, ctx);
+  }
+
+  startActiveSpan: Tracer['startActiveSpan'] = ((...args: unknown[]): unknown => {
+    const tracer = this.tracer();
+    return (tracer.startActiveSpan as (...a: unknown[]) => unknown).apply(tracer, args);
+  }) as Tracer['startActiveSpan'];
+}
+
+export const tracer: Tracer = new WschatTracer();
+
+const w3c = new W3CTraceContextPropagator();
+
+/** W3C traceparent of the span in `ctx` (default: the active context); '' when there is none or tracing is off. */
+export function traceparentOf(ctx: Context = context.active()): string {
+  const carrier: Record<string, string> = {};
+  w3c.inject(ctx, carrier, defaultTextMapSetter);
+  return carrier.traceparent ?? '';
+}
+
+/** A context whose (remote) span is the one `traceparent` names; ROOT_CONTEXT when it is empty or invalid. */
+export function contextFromTraceparent(traceparent: string): Context {
+  if (typeof traceparent !== 'string' || traceparent.length === 0 || traceparent.length > 256) return ROOT_CONTEXT;
+  return w3c.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter);
+}
