@@ -54,6 +54,21 @@ export interface Config {
   statsIntervalMs: number;
   /** ACTOR_IDLE_MS: an actor idle this long (and holding nothing) is evicted. Default 60000. */
   actorIdleMs: number;
+  /**
+   * NODE_TTL_MS: TTL of this node's heartbeat key, renewed every third of it.
+   * Once it runs out, the other nodes take the node's users out of presence
+   * and channel member lists. Default 15000.
+   */
+  nodeTtlMs: number;
+  /** MAILBOX_CHECKPOINT_EVERY: a channel's state is snapshotted after this many mailbox entries. Default 1000. */
+  mailboxCheckpointEvery: number;
+  /** MAILBOX_CHECKPOINT_MS: ...and at least this often (ms); trimming follows checkpoints. Default 5000. */
+  mailboxCheckpointMs: number;
+  /**
+   * REDIS_CLUSTER_NODES: `host:port,host:port,…` of a Redis Cluster; when set,
+   * the server uses the cluster client and REDIS_URL is ignored. Default unset.
+   */
+  redisClusterNodes: { host: string; port: number }[] | undefined;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +100,18 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function clusterNodes(raw: string | undefined): { host: string; port: number }[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map((item) => {
+    const match = /^\s*(\[[^\]]+\]|[^:\s]+):(\d{1,5})\s*$/.exec(item);
+    const port = Number(match?.[2]);
+    if (match === null || port < 1 || port > 65535) {
+      throw new ConfigError(`REDIS_CLUSTER_NODES must be host:port,host:port,…, got "${raw}"`);
+    }
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+  });
 }
 
 const LOG_LEVELS = /^(fatal|error|warn|info|debug|trace|silent)$/;
@@ -119,5 +146,9 @@ export function loadConfig(env: Env = process.env): Config {
     historyInPool: boolean(env, 'HISTORY_IN_POOL', true),
     statsIntervalMs: integer(env, 'STATS_INTERVAL_MS', 0, 0, 3_600_000),
     actorIdleMs: integer(env, 'ACTOR_IDLE_MS', 60_000, 10, 86_400_000),
+    nodeTtlMs: integer(env, 'NODE_TTL_MS', 15_000, 1000, 3_600_000),
+    mailboxCheckpointEvery: integer(env, 'MAILBOX_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
+    mailboxCheckpointMs: integer(env, 'MAILBOX_CHECKPOINT_MS', 5000, 100, 3_600_000),
+    redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
   };
 }

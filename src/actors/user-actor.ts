@@ -107,6 +107,14 @@ export class UserActor implements Actor {
     });
   }
 
+  /** Redis had swept this node as dead: record the user online here again. */
+  reassert(): Promise<void> {
+    return this.mailbox.post(() => {
+      this.#online = false;
+      return this.#syncPresence();
+    });
+  }
+
   #remember(keyId: string, digest: Buffer): void {
     if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear();
     this.#keys.set(keyId, { digest, checkedAt: Date.now() });

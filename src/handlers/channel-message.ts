@@ -8,6 +8,6 @@ export const handleChannelMessage: Handler<'channelMessage'> = async (ctx, reque
   const channelId = await channelWith(ctx, recipientUUID);
   const channel = ctx.services.channels.get(channelId);
   const sent = await channel.send(ctx.caller.userUUID, recipientUUID, message, ctx.connection.sessionUUID);
-  if (ctx.connection.joined.has(channelId)) await channel.whenPushedUpTo(sent.position);
+  if (ctx.connection.joined.has(channelId)) await channel.whenPushedUpTo(sent.seq);
   return channelMessageFrame(sent.objectJson, ctx.id);
 };

@@ -15,6 +15,8 @@ import type { WorkerPool } from '../workers/pool.js';
 
 export interface Services {
   config: Config;
+  /** This node's id (logs, traces, presence records). */
+  nodeId: string;
   log: Logger;
   registry: UserRegistry;
   pool: WorkerPool;

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { WebSocket, type RawData } from 'ws';
 import { parseAccessKey } from '../actors/access-key.js';
 import { Mailbox } from '../actors/mailbox.js';
@@ -25,6 +26,7 @@ import {
 import { ErrorCode, ProtocolError, unavailable } from '../protocol/errors.js';
 import { type RequestType, UNAUTHENTICATED_TYPES } from '../protocol/requests.js';
 import { errorFrame, readyFrame } from '../protocol/responses.js';
+import { isTracing, tracer } from '../telemetry/tracing.js';
 import { textFrame } from './text-frame.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -183,17 +185,46 @@ export class Session implements ConnectionHandle {
     void this.#requests.post(() => this.#handle(data as Buffer, isBinary, withinRate));
   }
 
-  async #handle(data: Buffer, isBinary: boolean, withinRate: boolean): Promise<void> {
-    if (this.#closed) return;
+  #handle(data: Buffer, isBinary: boolean, withinRate: boolean): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (!isTracing()) return this.#process(data, isBinary, withinRate);
+    // One trace per request: this span, then validate, the actor's, Redis's and every node's push.
+    return tracer.startActiveSpan(
+      'chat.receive',
+      { kind: SpanKind.SERVER, attributes: { 'wschat.node': this.#services.nodeId, 'wschat.session': this.sessionUUID } },
+      async (span) => {
+        try {
+          await this.#process(data, isBinary, withinRate);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  async #process(data: Buffer, isBinary: boolean, withinRate: boolean): Promise<void> {
     let raw: RawEnvelope | undefined;
     try {
-      if (isBinary) throw new ProtocolError(ErrorCode.MalformedFrame, 'binary frames are not accepted');
-      raw = parseFrame(data.toString('utf8'));
-      const type = checkRouting(raw, this.sessionUUID);
-      if (!withinRate) throw new ProtocolError(ErrorCode.RateLimited, 'too many requests; retry later');
-      const caller = UNAUTHENTICATED_TYPES.has(type) ? NO_CALLER : await this.#authenticate(raw);
+      const validation = isTracing() ? tracer.startSpan('chat.validate') : undefined;
+      let type: RequestType;
+      let payload: unknown;
+      let caller: RequestContext['caller'];
+      try {
+        if (isBinary) throw new ProtocolError(ErrorCode.MalformedFrame, 'binary frames are not accepted');
+        raw = parseFrame(data.toString('utf8'));
+        type = checkRouting(raw, this.sessionUUID);
+        validation?.setAttribute('wschat.type', type);
+        if (!withinRate) throw new ProtocolError(ErrorCode.RateLimited, 'too many requests; retry later');
+        caller = UNAUTHENTICATED_TYPES.has(type) ? NO_CALLER : await this.#authenticate(raw);
+        payload = readPayload(type, raw);
+      } catch (error) {
+        validation?.setStatus({ code: SpanStatusCode.ERROR, message: String((error as Error).message) });
+        throw error;
+      } finally {
+        validation?.end();
+      }
       const ctx: RequestContext = { services: this.#services, connection: this, caller, id: echoableId(raw) };
-      const reply = await handlers[type](ctx, readPayload(type, raw) as never);
+      const reply = await handlers[type](ctx, payload as never);
       if (typeof reply === 'string') {
         this.#send(reply);
       } else {

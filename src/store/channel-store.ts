@@ -6,7 +6,7 @@ import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
-const messageSend = new Script<number>('message-send');
+const messageSend = new Script<[position: number, seq: number]>('message-send');
 type StreamEntry = [id: string, fields: string[]];
 const historyPage = new Script<[number, StreamEntry[]]>('history-page');
 
@@ -29,21 +29,23 @@ export interface HistoryPage {
 }
 
 /**
- * Stores `message` in the channel's history and publishes `pushFrame` to every
- * node, tagged with `originSession` so that no node pushes it back to the
- * sender. Returns the message's position in history (1 = oldest).
+ * Stores `message` in the channel's history and appends `pushFrame` to the
+ * channel's mailbox (published to every node), tagged with `originSession`
+ * so that no node pushes it back to the sender. Returns the message's
+ * position in history (1 = oldest) and its mailbox seq.
  */
-export function appendMessage(
+export async function appendMessage(
   redis: RedisClient,
   keys: Keys,
   channelId: string,
   message: StoredMessage,
   pushFrame: string,
   originSession: string,
-): Promise<number> {
-  return messageSend.run(
+  traceparent: string,
+): Promise<{ position: number; seq: number }> {
+  const [position, seq] = await messageSend.run(
     redis,
-    [keys.channelLog(channelId)],
+    [keys.channelLog(channelId), keys.channelMailbox(channelId), keys.channelSeq(channelId)],
     [
       keys.channelTopic(channelId),
       message.UUID,
@@ -53,8 +55,10 @@ export function appendMessage(
       message.createdAt,
       pushFrame,
       originSession,
+      traceparent,
     ],
   );
+  return { position, seq };
 }
 
 /** Messages `offset` … `offset + limit - 1` counted from the newest. */

@@ -6,7 +6,8 @@
  *                presence — one slot, because a username must be unique and
  *                listed in order across all users;
  *   {u:<uuid>}   one user's access keys;
- *   {c:<id>}     one channel's history and members.
+ *   {c:<id>}     one channel: its history and its mailbox (the channel
+ *                actor's input stream), snapshot and readers.
  */
 export class Keys {
   /** @param prefix prepended to every key and topic (default `chat:`). */
@@ -36,6 +37,18 @@ export class Keys {
   usersOnlineOnNode(nodeId: string): string {
     return `${this.prefix}{users}:online:${nodeId}`;
   }
+  /** STRING that exists while node `nodeId` is alive: its heartbeat, with a TTL. */
+  nodeAlive(nodeId: string): string {
+    return `${this.prefix}{users}:node:${nodeId}`;
+  }
+  /** SET of node ids that may hold presence or membership records. */
+  get nodes(): string {
+    return `${this.prefix}{users}:nodes`;
+  }
+  /** SET of dead node ids swept from presence whose channel memberships are still to be ended. */
+  get nodesGone(): string {
+    return `${this.prefix}{users}:nodes:gone`;
+  }
   /** STRING counter of failed sign-ins for a normalized username, expiring with its window. */
   signInFailures(normalizedName: string): string {
     return `${this.prefix}{users}:fails:${normalizedName}`;
@@ -50,15 +63,27 @@ export class Keys {
   channelLog(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:log`;
   }
-  /** HASH user UUID → number of nodes where the user has a connection joined to the channel. */
-  channelMembers(channelId: string): string {
-    return `${this.prefix}{c:${channelId}}:members`;
+  /**
+   * STREAM: the channel actor's mailbox. Entry ID `<seq>-0`; a message's
+   * push (`k=m`) or a membership change (`k=j|l|g`). Trimmed once every
+   * reader and the snapshot have passed an entry.
+   */
+  channelMailbox(channelId: string): string {
+    return `${this.prefix}{c:${channelId}}:mailbox`;
   }
-  /** SET of user UUIDs with a connection joined to the channel on `nodeId`. */
-  channelMembersOnNode(channelId: string, nodeId: string): string {
-    return `${this.prefix}{c:${channelId}}:members:${nodeId}`;
+  /** STRING counter: the last mailbox seq handed out. */
+  channelSeq(channelId: string): string {
+    return `${this.prefix}{c:${channelId}}:seq`;
   }
-  /** Pub/sub topic carrying a channel's pushes to every node. */
+  /** STRING `<seq>|<state JSON>`: the channel actor's state after mailbox entry `seq`. */
+  channelSnapshot(channelId: string): string {
+    return `${this.prefix}{c:${channelId}}:snapshot`;
+  }
+  /** HASH node id → `<seq read>:<ms recorded>`: how far each node has read the mailbox. */
+  channelReaders(channelId: string): string {
+    return `${this.prefix}{c:${channelId}}:readers`;
+  }
+  /** Pub/sub topic carrying each new mailbox entry of a channel to every node. */
   channelTopic(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:push`;
   }

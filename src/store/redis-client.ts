@@ -1,31 +1,56 @@
 /**
- * Redis connections. Commands fail fast while Redis is unreachable (no
- * offline queue, a command timeout), so a request during an outage is
- * answered with error 11 instead of hanging; the client keeps reconnecting
- * in the background. A subscriber connection is made the same way: ioredis
- * subscribes again to every topic after a reconnect.
+ * Redis connections, to one server or to a Redis Cluster. Commands fail fast
+ * while Redis is unreachable (no offline queue, a command timeout), so a
+ * request during an outage is answered with error 11 instead of hanging;
+ * the client keeps reconnecting in the background. A subscriber connection
+ * is made the same way: ioredis subscribes again to every topic after a
+ * reconnect (in a cluster, on another node if its node is gone).
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
-export type RedisClient = Redis;
+export type RedisClient = Redis | Cluster;
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** One Redis server by URL, or a cluster by some of its nodes (REDIS_CLUSTER_NODES). */
+export type RedisTarget = { url: string; clusterNodes?: undefined } | { url?: undefined; clusterNodes: HostPort[] };
 
 export interface RedisClientOptions {
-  url: string;
+  target: RedisTarget;
   /** Longest wait for one command before it counts as failed (ms). */
   commandTimeoutMs: number;
   /** Shown in CLIENT LIST, to tell a node's connections apart. */
   connectionName: string;
 }
 
+const retryDelay = (attempt: number): number => Math.min(attempt * 100, 1000);
+
 export function createRedisClient(options: RedisClientOptions): RedisClient {
-  return new Redis(options.url, {
-    lazyConnect: true,
+  const serverOptions = {
     connectionName: options.connectionName,
-    enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: options.commandTimeoutMs,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  };
+  const { target } = options;
+  if (target.clusterNodes !== undefined) {
+    return new Cluster(target.clusterNodes, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retryDelay,
+      // Slots move when a master fails over: notice without waiting for a MOVED.
+      slotsRefreshInterval: 5000,
+      redisOptions: serverOptions,
+    });
+  }
+  return new Redis(target.url, {
+    ...serverOptions,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    retryStrategy: retryDelay,
   });
 }
 

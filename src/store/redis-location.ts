@@ -1,17 +1,19 @@
 /**
- * Which Redis to use: REDIS_URL when set; otherwise a Redis already on
- * 127.0.0.1:6379; otherwise a private redis-server started for this process
- * (AOF on, data under REDIS_DATA_DIR, loopback only).
+ * Which Redis to use: the cluster in REDIS_CLUSTER_NODES when set; else
+ * REDIS_URL when set; otherwise a Redis already on 127.0.0.1:6379;
+ * otherwise a private redis-server started for this process (AOF on, data
+ * under REDIS_DATA_DIR, loopback only).
  */
 import { resolve } from 'node:path';
+import type { HostPort, RedisTarget } from './redis-client.js';
 import { answersPing, hasRedisServerBinary, startRedisServer } from './redis-server-process.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface RedisLocation {
-  url: string;
+  target: RedisTarget;
   /** How it was found, for the start-up log. */
-  source: 'REDIS_URL' | 'default' | 'embedded';
+  source: 'REDIS_CLUSTER_NODES' | 'REDIS_URL' | 'default' | 'embedded';
   /** Stops the private redis-server, if one was started. */
   stop(): Promise<void>;
 }
@@ -21,18 +23,21 @@ export class RedisUnavailableError extends Error {
 }
 
 /**
- * @param redisUrl REDIS_URL, if set
+ * @param settings REDIS_CLUSTER_NODES and REDIS_URL, if set
  * @param dataDir where a private redis-server keeps its data
- * @param defaultUrl the Redis tried when REDIS_URL is unset
+ * @param defaultUrl the Redis tried when neither is set
  */
 export async function locateRedis(
-  redisUrl: string | undefined,
+  settings: { clusterNodes: HostPort[] | undefined; url: string | undefined },
   dataDir: string,
   defaultUrl = DEFAULT_REDIS_URL,
 ): Promise<RedisLocation> {
   const none = async () => {};
-  if (redisUrl !== undefined) return { url: redisUrl, source: 'REDIS_URL', stop: none };
-  if (await answersPing(defaultUrl, 500)) return { url: defaultUrl, source: 'default', stop: none };
+  if (settings.clusterNodes !== undefined) {
+    return { target: { clusterNodes: settings.clusterNodes }, source: 'REDIS_CLUSTER_NODES', stop: none };
+  }
+  if (settings.url !== undefined) return { target: { url: settings.url }, source: 'REDIS_URL', stop: none };
+  if (await answersPing(defaultUrl, 500)) return { target: { url: defaultUrl }, source: 'default', stop: none };
   if (!hasRedisServerBinary()) {
     throw new RedisUnavailableError(
       `no Redis answers at ${defaultUrl} and no redis-server binary was found: ` +
@@ -41,5 +46,5 @@ export async function locateRedis(
     );
   }
   const server = await startRedisServer({ dir: resolve(dataDir) });
-  return { url: server.url, source: 'embedded', stop: () => server.stop() };
+  return { target: { url: server.url }, source: 'embedded', stop: () => server.stop() };
 }

@@ -7,12 +7,12 @@ import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { hashSync, verifySync } from '@node-rs/bcrypt';
 import { Keys } from '../store/keys.js';
-import { type RedisClient, connectRedis, createRedisClient } from '../store/redis-client.js';
+import { type RedisClient, type RedisTarget, connectRedis, createRedisClient } from '../store/redis-client.js';
 import { type HistoryPageResult, type HistoryPageTask, buildHistoryPage } from './history-page.js';
 
 /** What every worker thread is started with (Piscina's workerData). */
 export interface WorkerSettings {
-  redisUrl: string;
+  redisTarget: RedisTarget;
   redisPrefix: string;
   redisCommandTimeoutMs: number;
   bcryptCost: number;
@@ -33,7 +33,7 @@ let redis: Promise<RedisClient> | undefined;
 function connection(): Promise<RedisClient> {
   redis ??= (async () => {
     const client = createRedisClient({
-      url: settings.redisUrl,
+      target: settings.redisTarget,
       commandTimeoutMs: settings.redisCommandTimeoutMs,
       connectionName: 'wschat:worker',
     });

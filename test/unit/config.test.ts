@@ -41,6 +41,10 @@ describe('loadConfig', () => {
       historyInPool: true,
       statsIntervalMs: 0,
       actorIdleMs: 60_000,
+      nodeTtlMs: 15_000,
+      mailboxCheckpointEvery: 1000,
+      mailboxCheckpointMs: 5000,
+      redisClusterNodes: undefined,
     });
   });
 
@@ -77,6 +81,10 @@ describe('loadConfig', () => {
       HISTORY_IN_POOL: 'false',
       STATS_INTERVAL_MS: '5000',
       ACTOR_IDLE_MS: '100',
+      NODE_TTL_MS: '3000',
+      MAILBOX_CHECKPOINT_EVERY: '50',
+      MAILBOX_CHECKPOINT_MS: '250',
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000, [::1]:7001,localhost:7002',
     });
     assert.deepEqual(config, {
       port: 9000,
@@ -101,6 +109,14 @@ describe('loadConfig', () => {
       historyInPool: false,
       statsIntervalMs: 5000,
       actorIdleMs: 100,
+      nodeTtlMs: 3000,
+      mailboxCheckpointEvery: 50,
+      mailboxCheckpointMs: 250,
+      redisClusterNodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: '::1', port: 7001 },
+        { host: 'localhost', port: 7002 },
+      ],
     });
   });
 
@@ -175,6 +191,9 @@ describe('loadConfig', () => {
     ['WORKER_QUEUE_MAX', ['0', '1000001']],
     ['STATS_INTERVAL_MS', ['-1', '3600001']],
     ['ACTOR_IDLE_MS', ['9', '86400001']],
+    ['NODE_TTL_MS', ['999', 'x']],
+    ['MAILBOX_CHECKPOINT_EVERY', ['0']],
+    ['MAILBOX_CHECKPOINT_MS', ['99']],
   ];
 
   for (const [name, values] of numeric) {
@@ -187,6 +206,13 @@ describe('loadConfig', () => {
       }
     });
   }
+
+  it('refuses a REDIS_CLUSTER_NODES that is not a host:port list, naming it', () => {
+    for (const value of ['127.0.0.1', '127.0.0.1:0', 'a:1,,b:2', 'host:70000', 'a b:1']) {
+      const error = configError({ REDIS_CLUSTER_NODES: value });
+      assert.ok(error.message.startsWith('REDIS_CLUSTER_NODES must be host:port'), `${value}: ${error.message}`);
+    }
+  });
 
   it('reports the first bad variable when several are bad', () => {
     assert.match(configError({ PORT: 'x', BCRYPT_COST: 'y' }).message, /^(PORT|BCRYPT_COST) /);

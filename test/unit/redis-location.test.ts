@@ -24,14 +24,23 @@ describe('locateRedis', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
+  const NOTHING_SET = { clusterNodes: undefined, url: undefined };
+
+  it('returns REDIS_CLUSTER_NODES as the target when set, before REDIS_URL', async () => {
+    const clusterNodes = [{ host: '127.0.0.1', port: 1 }];
+    const location = await locateRedis({ clusterNodes, url: 'redis://127.0.0.1:2' }, join(tempDir(), 'unused'));
+    assert.deepEqual(location.target, { clusterNodes });
+    assert.equal(location.source, 'REDIS_CLUSTER_NODES');
+  });
+
   /** A URL where nothing listens (a port that was free a moment ago). */
   const deadUrl = async (): Promise<string> => `redis://127.0.0.1:${await freePort()}`;
 
   it('returns REDIS_URL untouched, without probing or starting anything', async () => {
     const dataDir = join(tempDir(), 'never-created');
     for (const url of ['redis://127.0.0.1:1', 'rediss://user:pw@example.invalid:6380/2', 'redis://[::1]:7000?x=1']) {
-      const location = await locateRedis(url, dataDir, await deadUrl());
-      assert.equal(location.url, url);
+      const location = await locateRedis({ clusterNodes: undefined, url }, dataDir, await deadUrl());
+      assert.equal(location.target.url, url);
       assert.equal(location.source, 'REDIS_URL');
       await location.stop(); // a no-op
     }
@@ -41,8 +50,8 @@ describe('locateRedis', () => {
   it('uses the default URL when it answers PING', async () => {
     const redis = await startTestRedis();
     try {
-      const location = await locateRedis(undefined, join(tempDir(), 'unused'), redis.url);
-      assert.equal(location.url, redis.url);
+      const location = await locateRedis(NOTHING_SET, join(tempDir(), 'unused'), redis.url);
+      assert.equal(location.target.url, redis.url);
       assert.equal(location.source, 'default');
       await location.stop();
       assert.ok(await answersPing(redis.url, 2000), 'stop() leaves a Redis it did not start alone');
@@ -54,17 +63,17 @@ describe('locateRedis', () => {
   it('starts a private redis-server in the data directory when the default does not answer', async () => {
     const dataDir = join(tempDir(), 'data', 'redis');
     const defaultUrl = await deadUrl();
-    const location = await locateRedis(undefined, dataDir, defaultUrl);
+    const location = await locateRedis(NOTHING_SET, dataDir, defaultUrl);
     try {
       assert.equal(location.source, 'embedded');
-      assert.match(location.url, /^redis:\/\/127\.0\.0\.1:\d+$/);
-      assert.notEqual(location.url, defaultUrl);
-      assert.ok(await answersPing(location.url, 2000), 'the private redis-server answers PING');
+      assert.match(location.target.url ?? '', /^redis:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(location.target.url, defaultUrl);
+      assert.ok(await answersPing(location.target.url ?? '', 2000), 'the private redis-server answers PING');
       assert.ok(readdirSync(dataDir).length > 0, 'it keeps its files (AOF) in the data directory');
     } finally {
       await location.stop();
     }
-    assert.equal(await answersPing(location.url, 1000), false, 'stop() stopped it');
+    assert.equal(await answersPing(location.target.url ?? '', 1000), false, 'stop() stopped it');
   });
 
   it('throws RedisUnavailableError naming apt-get and REDIS_URL when there is no redis-server binary', async () => {
@@ -73,7 +82,7 @@ describe('locateRedis', () => {
     const path = process.env.PATH;
     process.env.PATH = emptyBin;
     try {
-      await assert.rejects(locateRedis(undefined, join(tempDir(), 'data'), defaultUrl), (error: unknown) => {
+      await assert.rejects(locateRedis(NOTHING_SET, join(tempDir(), 'data'), defaultUrl), (error: unknown) => {
         assert.ok(error instanceof RedisUnavailableError, String(error));
         assert.match(error.message, /apt-get/);
         assert.match(error.message, /REDIS_URL/);

@@ -1,0 +1,220 @@
+/**
+ * A node's reader of one channel's mailbox. Entries come in two ways: the
+ * channel's topic carries each entry as it is appended (the fast path: no
+ * extra round trip), and the stream itself is read whenever the topic can't
+ * be trusted to be complete — on open, after a gap in seqs, after a Redis
+ * reconnect. Either way each entry is applied once, in seq order: a node
+ * that lost Redis for a moment resumes from the last entry it applied,
+ * without gaps or duplicates.
+ *
+ * Every `checkpointEvery` entries, and on a `tick()` after
+ * `checkpointMs`, the reader records how far it has read and saves the
+ * actor's state as the channel's snapshot; the store trims the mailbox once
+ * every live reader and the snapshot have passed an entry.
+ */
+import type { ChannelMailbox } from '../store/channel-mailbox.js';
+import type { Logger } from '../telemetry/logger.js';
+import { type MailboxEntry, parsePublishedEntry } from './mailbox-entry.js';
+
+export interface MailboxReaderOptions {
+  /** Checkpoint after this many entries. Default 1000. */
+  checkpointEvery: number;
+  /** Checkpoint at least this often (ms): it also tells the store this reader is alive. Default 5000. */
+  checkpointMs: number;
+}
+
+/** What the reader drives: the actor's state and its fan-out. */
+export interface MailboxConsumer {
+  /** Replaces the state with a snapshot's ('' = the empty state). */
+  restore(stateJson: string): void;
+  /** Applies an entry to the state. `deliver` is false for an entry already pushed before a reopen. */
+  apply(entry: MailboxEntry, deliver: boolean): void;
+  /** The state as JSON, for a snapshot. */
+  stateJson(): string;
+}
+
+/** Entries per XRANGE. */
+const READ_BATCH = 256;
+/** A reader that has not checkpointed for this many checkpoint periods stops holding back trimming. */
+const STALE_PERIODS = 12;
+const MIN_STALE_MS = 60_000;
+
+export class MailboxReader {
+  readonly #mailbox: ChannelMailbox;
+  readonly #consumer: MailboxConsumer;
+  readonly #options: MailboxReaderOptions;
+  readonly #log: Logger;
+  /** The last entry applied to the state. */
+  #applied = 0;
+  /** The last message entry delivered: never delivered twice, even across a reopen. */
+  #delivered = 0;
+  #opened = false;
+  #reading: Promise<void> | undefined;
+  #readAgain = false;
+  #reopen = false;
+  #checkpointedSeq = 0;
+  #checkpointedAt = 0;
+  #checkpointing = false;
+  readonly #waiters: { seq: number; wake: () => void }[] = [];
+
+  constructor(mailbox: ChannelMailbox, consumer: MailboxConsumer, options: MailboxReaderOptions, log: Logger) {
+    this.#mailbox = mailbox;
+    this.#consumer = consumer;
+    this.#options = options;
+    this.#log = log;
+  }
+
+  /** The last entry applied. */
+  get applied(): number {
+    return this.#applied;
+  }
+
+  /** Loads the snapshot and everything after it. */
+  async open(): Promise<void> {
+    this.#reopen = true;
+    await this.catchUp();
+  }
+
+  /** An entry as published on the channel's topic. */
+  offer(payload: Buffer): void {
+    if (!this.#opened) return;
+    const entry = parsePublishedEntry(payload);
+    if (entry === null || entry.seq <= this.#applied) return;
+    // In step: apply it now (a read in flight skips what is applied). Ahead: the topic lost some.
+    if (entry.seq === this.#applied + 1) this.#apply(entry);
+    else void this.catchUp().catch((error: unknown) => this.#readFailed(error));
+  }
+
+  /** The topic may have missed entries (Redis reconnect): load from the snapshot again. */
+  resync(): Promise<void> {
+    this.#reopen = true;
+    return this.catchUp();
+  }
+
+  /**
+   * Reads the stream until nothing is newer than what is applied. Calls made
+   * while a read runs share one further read, so nothing published meanwhile
+   * is left behind.
+   */
+  catchUp(): Promise<void> {
+    if (this.#reading !== undefined) {
+      this.#readAgain = true;
+      return this.#reading;
+    }
+    this.#reading = this.#readLoop().finally(() => {
+      this.#reading = undefined;
+    });
+    return this.#reading;
+  }
+
+  /** Resolves once entry `seq` is applied (reading the stream if the topic has not brought it). */
+  async appliedUpTo(seq: number): Promise<void> {
+    if (this.#applied >= seq) return;
+    await this.catchUp();
+    if (this.#applied >= seq) return;
+    await this.catchUp();
+  }
+
+  /** Resolves once entry `seq` is applied, or after `timeoutMs` regardless. */
+  whenApplied(seq: number, timeoutMs: number): Promise<void> {
+    if (this.#applied >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#waiters.push({
+        seq,
+        wake: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  /**
+   * The periodic tick: reads the stream for anything the topic did not bring
+   * (a failed read, or entries published while a cluster's subscriber moved
+   * between nodes), then checkpoints if `checkpointMs` has passed.
+   */
+  tick(now = Date.now()): void {
+    if (!this.#opened) return;
+    void this.catchUp().catch((error: unknown) => this.#readFailed(error));
+    if (now - this.#checkpointedAt >= this.#options.checkpointMs) void this.#checkpoint();
+  }
+
+  /** This node stops reading: the mailbox need not be kept for it. */
+  async close(): Promise<void> {
+    this.#opened = false;
+    await this.#mailbox.forget();
+  }
+
+  #readFailed(error: unknown): void {
+    this.#log.warn({ err: error, channelId: this.#mailbox.channelId }, 'mailbox read failed');
+  }
+
+  async #readLoop(): Promise<void> {
+    do {
+      this.#readAgain = false;
+      if (this.#reopen) await this.#loadSnapshot();
+      for (let batch = 0; batch < 10_000; batch++) {
+        const entries = await this.#mailbox.read(this.#applied, READ_BATCH);
+        if (entries.length > 0 && entries[0]!.seq > this.#applied + 1) {
+          // Trimmed past this reader (it was silent too long): start over from the snapshot.
+          this.#log.warn({ channelId: this.#mailbox.channelId, applied: this.#applied }, 'mailbox trimmed past this node');
+          await this.#loadSnapshot();
+          continue;
+        }
+        for (const entry of entries) if (entry.seq === this.#applied + 1) this.#apply(entry);
+        if (entries.length < READ_BATCH) break;
+      }
+    } while (this.#readAgain);
+  }
+
+  async #loadSnapshot(): Promise<void> {
+    this.#reopen = false;
+    const snapshot = await this.#mailbox.open();
+    if (snapshot.seq > this.#delivered && this.#opened) {
+      this.#log.warn({ channelId: this.#mailbox.channelId, from: this.#delivered, to: snapshot.seq }, 'pushes skipped');
+    }
+    this.#consumer.restore(snapshot.stateJson);
+    this.#applied = snapshot.seq;
+    this.#delivered = Math.max(this.#delivered, snapshot.seq);
+    this.#checkpointedSeq = snapshot.seq;
+    this.#checkpointedAt = Date.now();
+    this.#opened = true;
+  }
+
+  #apply(entry: MailboxEntry): void {
+    const deliver = entry.seq > this.#delivered;
+    this.#applied = entry.seq;
+    if (deliver) this.#delivered = entry.seq;
+    this.#consumer.apply(entry, deliver);
+    if (this.#waiters.length > 0) this.#wakeWaiters();
+    if (this.#applied - this.#checkpointedSeq >= this.#options.checkpointEvery) void this.#checkpoint();
+  }
+
+  #wakeWaiters(): void {
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const waiter = this.#waiters[i]!;
+      if (waiter.seq <= this.#applied) {
+        this.#waiters.splice(i, 1);
+        waiter.wake();
+      }
+    }
+  }
+
+  async #checkpoint(): Promise<void> {
+    if (this.#checkpointing) return;
+    this.#checkpointing = true;
+    const seq = this.#applied;
+    try {
+      const staleMs = Math.max(MIN_STALE_MS, STALE_PERIODS * this.#options.checkpointMs);
+      await this.#mailbox.checkpoint(seq, this.#consumer.stateJson(), staleMs);
+      this.#checkpointedSeq = seq;
+      this.#checkpointedAt = Date.now();
+    } catch (error) {
+      this.#log.warn({ err: error, channelId: this.#mailbox.channelId }, 'mailbox checkpoint failed');
+    } finally {
+      this.#checkpointing = false;
+    }
+  }
+}
