@@ -64,7 +64,7 @@ export function parseStreamEntry(id: Buffer, fields: Buffer[]): MailboxEntry | n
     case 'm': {
       const position = Number(text('p'));
       const frame = values.get('f');
-      if (!Number.isSafeInteger(position) || frame === undefined) return null;
+      if (!Number.isSafeInteger(position) || position < 1 || frame === undefined) return null;
       return { seq, kind: 'message', position, origin: text('o'), traceparent: text('tp'), frame };
     }
     case 'j':

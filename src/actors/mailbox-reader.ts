@@ -119,14 +119,18 @@ export class MailboxReader {
   whenApplied(seq: number, timeoutMs: number): Promise<void> {
     if (this.#applied >= seq) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.#waiters.push({
+      const waiter = {
         seq,
         wake: () => {
           clearTimeout(timer);
           resolve();
         },
-      });
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        resolve();
+      }, timeoutMs);
+      this.#waiters.push(waiter);
     });
   }
 
@@ -181,6 +185,7 @@ export class MailboxReader {
     this.#checkpointedSeq = snapshot.seq;
     this.#checkpointedAt = Date.now();
     this.#opened = true;
+    if (this.#waiters.length > 0) this.#wakeWaiters();
   }
 
   #apply(entry: MailboxEntry): void {
