@@ -4,15 +4,16 @@
  * append to the mailbox; every node's reader applies each entry once, in
  * seq order — a message is pushed to the joined connections, a membership
  * change updates the public channel's members (the actor's state, which
- * snapshots save). Subscribing, unsubscribing and sends go through the
- * local mailbox; pushes are delivered as the reader applies them, outside
- * it, so a push never waits behind a send, and a join's history read runs
- * outside it, so a send never waits behind a join. A failing Redis call
+ * snapshots save). Subscribing and unsubscribing go through the local
+ * mailbox; sends need no local state and go straight to Redis, which orders
+ * them; pushes are delivered as the reader applies them, so a push never
+ * waits behind a join, and a join's history read runs outside the mailbox,
+ * so it holds nothing else up. A failing Redis call
  * propagates as it is: the session turns it into error 11 (and logs it) in
  * one place.
  */
 import { randomUUID } from 'node:crypto';
-import { SpanKind, context } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import { type ChannelUser, type ChatMessage, channelMessageFrame, messageJson } from '../protocol/responses.js';
 import type { ChannelMailbox } from '../store/channel-mailbox.js';
 import { appendMessage } from '../store/channel-store.js';
@@ -134,22 +135,19 @@ export class ChannelActor implements Actor {
     text: string,
     originSession: string,
   ): Promise<{ objectJson: string; seq: number }> {
-    if (!isTracing()) return this.mailbox.post(() => this.#store(senderUUID, recipientUUID, text, originSession));
-    // The letter runs later, outside the caller's context: carry the request's trace to it.
-    const caller = context.active();
-    return this.mailbox.post(() =>
-      tracer.startActiveSpan(
-        'chat.channel.send',
-        { attributes: { 'wschat.node': this.#deps.nodeId, 'wschat.channel': this.channelId } },
-        caller,
-        async (span) => {
-          try {
-            return await this.#store(senderUUID, recipientUUID, text, originSession);
-          } finally {
-            span.end();
-          }
-        },
-      ),
+    // Not through the local mailbox: a send touches no actor state, Redis orders sends, and one
+    // send settling a lost reply (store/script.ts) must not hold the others back.
+    if (!isTracing()) return this.#store(senderUUID, recipientUUID, text, originSession);
+    return tracer.startActiveSpan(
+      'chat.channel.send',
+      { attributes: { 'wschat.node': this.#deps.nodeId, 'wschat.channel': this.channelId } },
+      async (span) => {
+        try {
+          return await this.#store(senderUUID, recipientUUID, text, originSession);
+        } finally {
+          span.end();
+        }
+      },
     );
   }
 

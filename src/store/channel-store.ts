@@ -7,8 +7,10 @@ import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
 const messageSend = new Script<[position: number, seq: number]>('message-send');
+/** How long a send is remembered for deduplication: longer than any settling of a lost reply (script.ts). */
+const SENT_RECORD_TTL_MS = 60_000;
 type StreamEntry = [id: string, fields: string[]];
-const historyPage = new Script<[number, StreamEntry[]]>('history-page');
+const historyPage = new Script<[number, StreamEntry[]]>('history-page', { rerunnable: false });
 
 /** A message as stored: the fields of one history stream entry. */
 export interface StoredMessage {
@@ -45,7 +47,12 @@ export async function appendMessage(
 ): Promise<{ position: number; seq: number }> {
   const [position, seq] = await messageSend.run(
     redis,
-    [keys.channelLog(channelId), keys.channelMailbox(channelId), keys.channelSeq(channelId)],
+    [
+      keys.channelLog(channelId),
+      keys.channelMailbox(channelId),
+      keys.channelSeq(channelId),
+      keys.channelSent(channelId, message.UUID),
+    ],
     [
       keys.channelTopic(channelId),
       message.UUID,
@@ -56,6 +63,7 @@ export async function appendMessage(
       pushFrame,
       originSession,
       traceparent,
+      SENT_RECORD_TTL_MS,
     ],
   );
   return { position, seq };

@@ -75,6 +75,10 @@ export class Keys {
   channelSeq(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:seq`;
   }
+  /** STRING `<position>:<seq>` of a stored message, kept a minute: a re-run send is not stored twice. */
+  channelSent(channelId: string, messageUUID: string): string {
+    return `${this.prefix}{c:${channelId}}:sent:${messageUUID}`;
+  }
   /** STRING `<seq>|<state JSON>`: the channel actor's state after mailbox entry `seq`. */
   channelSnapshot(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:snapshot`;

@@ -66,3 +66,21 @@ export async function connectRedis(client: RedisClient, timeoutMs: number): Prom
     clearTimeout(timer);
   }
 }
+
+/**
+ * Whether a failed command leaves open if Redis ran it: no reply came (a
+ * timeout, or the connection dropped with the command in flight). A command
+ * refused before it was sent (no connection, offline queue off) or answered
+ * with an error certainly did not run.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return /^(Command timed out|Connection is closed|Reached the max retries per request|Too many Cluster redirections)/.test(
+    error.message,
+  );
+}
+
+/** Whether a command was refused before it reached Redis: it certainly did not run. */
+export function wasNotSent(error: unknown): boolean {
+  return error instanceof Error && /enableOfflineQueue options is false/.test(error.message);
+}

@@ -7,9 +7,10 @@ import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
 const userCreate = new Script<[0 | 1, string]>('user-create');
-const userLookup = new Script<[string | null, string | null, -1 | 0 | 1]>('user-lookup');
-const signInRelease = new Script<number>('sign-in-release');
-const usersPage = new Script<(string | number)[]>('users-page');
+// Not rerun after a lost reply: a read, and attempt counters that may err on the safe side.
+const userLookup = new Script<[string | null, string | null, -1 | 0 | 1]>('user-lookup', { rerunnable: false });
+const signInRelease = new Script<number>('sign-in-release', { rerunnable: false });
+const usersPage = new Script<(string | number)[]>('users-page', { rerunnable: false });
 
 export interface StoredCredentials {
   userUUID: string;
@@ -82,7 +83,8 @@ export class UserRegistry {
       [k.usersByName, k.userNames, k.userPasswords, k.userIndex],
       [normalizedName, userUUID, username, passwordHash],
     );
-    return { created: created === 1, userUUID: holder };
+    // The name held by this very UUID: an earlier run whose reply was lost created it.
+    return { created: created === 1 || holder === userUUID, userUUID: holder };
   }
 
   async page(offset: number, limit: number): Promise<{ total: number; users: UsersPageEntry[] }> {
