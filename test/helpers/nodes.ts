@@ -1,0 +1,283 @@
+/**
+ * Several server nodes on one Redis — a redis-server, or a 3-master Redis
+ * Cluster (REDIS_BACKENDS) — for the multi-node and crash tests: start and stop them (by PID, bounded), clients per node that close
+ * themselves, whole-history reads, bounded polling, a paced load generator
+ * and sequence comparison with a readable failure message.
+ */
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { WebSocket } from 'ws';
+import { ChatClient, type Credentials, type Frame, sleep } from './client.js';
+import { type TestRedisCluster, startTestRedisCluster } from './redis-cluster.js';
+import { type TestRedis, startTestRedis } from './redis.js';
+import { type TestServer, exitWithin, startServer } from './server.js';
+
+/** How long a node may take to stop on SIGTERM before it is killed with SIGKILL. */
+const STOP_WITHIN_MS = 5000;
+
+/** What the nodes share: one redis-server, or a Redis Cluster of three masters on loopback. */
+export type RedisBackend = 'redis' | 'redis-cluster';
+/** Multi-node tests run once per backend. */
+export const REDIS_BACKENDS: readonly RedisBackend[] = ['redis', 'redis-cluster'];
+
+export interface Nodes {
+  /** The redis-server (backend 'redis' only). */
+  redis: TestRedis;
+  /** The Redis Cluster (backend 'redis-cluster' only). */
+  redisCluster: TestRedisCluster;
+  nodes: TestServer[];
+  /** A connected client on node `node`, closed after the file. */
+  connect(node: number): Promise<ChatClient>;
+  /** A client on node `node` signed up as a new, unique user. */
+  user(node: number, prefix?: string): Promise<NodeUser>;
+  /** A new connection on node `node` carrying `of`'s credentials (no sign-in): bound by its first request. */
+  connectAs(node: number, of: Credentials): Promise<ChatClient>;
+  /** kill -9 of node `node`; resolves once it has exited. */
+  killNode(node: number): Promise<void>;
+}
+
+export interface NodeUser {
+  client: ChatClient;
+  UUID: string;
+  username: string;
+}
+
+let users = 0;
+
+/** Stops a node by its PID: SIGTERM, then SIGKILL when it has not exited within STOP_WITHIN_MS. */
+export async function stopNode(server: TestServer): Promise<void> {
+  void server.stop();
+  if ((await exitWithin(server, STOP_WITHIN_MS)) === 'timeout') await server.kill('SIGKILL');
+}
+
+/** Registers before/after hooks: a Redis of `backend` and `count` nodes on it, all with `env`. */
+export function useNodes(count: number, env: Record<string, string> = {}, backend: RedisBackend = 'redis'): Nodes {
+  const clients: ChatClient[] = [];
+  const group = { nodes: [] as TestServer[] } as Nodes;
+  before(async () => {
+    let redisUrl = '';
+    let nodeEnv = env;
+    if (backend === 'redis') {
+      group.redis = await startTestRedis();
+      redisUrl = group.redis.url;
+    } else {
+      group.redisCluster = await startTestRedisCluster();
+      nodeEnv = { ...env, REDIS_CLUSTER_NODES: group.redisCluster.nodes };
+    }
+    // One at a time: 2 cores, and each node starts a worker pool.
+    for (let i = 0; i < count; i++) group.nodes.push(await startServer(redisUrl, nodeEnv));
+  });
+  after(async () => {
+    for (const client of clients) client.close();
+    await Promise.all(group.nodes.map(stopNode));
+    await group.redis?.cleanup();
+    await group.redisCluster?.cleanup();
+  });
+  group.connect = async (node) => {
+    const client = await ChatClient.connect(group.nodes[node]!.url);
+    clients.push(client);
+    return client;
+  };
+  group.user = async (node, prefix = 'user') => {
+    const client = await group.connect(node);
+    const username = `${prefix}${++users}`;
+    const reply = await client.signUp(username);
+    assert.equal(reply.type, 'authorized', `sign-up of ${username}: ${JSON.stringify(reply)}`);
+    return { client, UUID: client.auth.userUUID, username };
+  };
+  group.connectAs = async (node, of) => {
+    const client = await group.connect(node);
+    client.auth = { userUUID: of.userUUID, userAccessKey: of.userAccessKey };
+    return client;
+  };
+  group.killNode = async (node) => {
+    await group.nodes[node]!.kill('SIGKILL');
+  };
+  return group;
+}
+
+/** A reply, or why there is none: the connection closed, or nothing came within `ms`. */
+export type Outcome = { reply: Frame; ms: number } | { reply: null; ms: number; why: 'closed' | 'hang' };
+
+/**
+ * Sends an authenticated request and times it. Never throws and never waits
+ * past `ms`: a request on a connection that dies (its node was killed) ends
+ * as 'closed', one left unanswered as 'hang'.
+ */
+export async function timedRequest(client: ChatClient, body: Frame, ms = 10_000): Promise<Outcome> {
+  const started = Date.now();
+  if (client.ws.readyState !== WebSocket.OPEN) return { reply: null, ms: 0, why: 'closed' };
+  const request = client.authed(body).catch(() => null);
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([
+    request.then((reply) => (reply === null ? ('hang' as const) : reply)),
+    client.closed.then(() => 'closed' as const),
+    new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), ms))),
+  ]);
+  clearTimeout(timer);
+  const took = Date.now() - started;
+  return typeof result === 'string' ? { reply: null, ms: took, why: result } : { reply: result, ms: took };
+}
+
+/** The whole history of the channel, oldest first, paged 99 at a time (bounded: 200 pages). */
+export async function history(client: ChatClient, recipientUUID: unknown = 0): Promise<Frame[]> {
+  const newestFirst: Frame[] = [];
+  for (let page = 0; page < 200; page++) {
+    const reply = await client.authed({
+      type: 'channelMessages',
+      channelMessages: { recipientUUID, offset: page * 99, limit: 99 },
+    });
+    assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
+    newestFirst.push(...reply.channelMessages.messages);
+    if (newestFirst.length >= reply.channelMessages.messagesTotal || reply.channelMessages.messagesReceived === 0) {
+      break;
+    }
+  }
+  return newestFirst.reverse();
+}
+
+/** The UUID of the newest message a channelJoin response showed: pushes start after it (null: from the start). */
+export function joinPoint(joinReply: Frame): string | null {
+  assert.equal(joinReply.type, 'channelJoin', JSON.stringify(joinReply));
+  return (joinReply.channelJoin.messages[0]?.UUID as string | undefined) ?? null;
+}
+
+/** The history messages after `point` (all of them when null); asserts the point is in history. */
+export function afterPoint(stored: Frame[], point: string | null): Frame[] {
+  if (point === null) return stored;
+  const index = stored.findIndex((m) => m.UUID === point);
+  assert.ok(index !== -1, `join point ${point} is in history`);
+  return stored.slice(index + 1);
+}
+
+export const uuidsOf = (frames: readonly Frame[]): string[] => frames.map((f) => (f.channelMessage ?? f).UUID);
+
+/** Waits (at most `ms`) until `client` has at least `count` pushes matching `keep`; never throws. */
+export async function settlePushes(
+  client: ChatClient,
+  count: number,
+  keep: (push: Frame) => boolean = () => true,
+  ms = 10_000,
+): Promise<Frame[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const kept = client.pushes.filter(keep);
+    if (kept.length >= count || Date.now() >= deadline) return kept;
+    await sleep(50);
+  }
+}
+
+/** settlePushes for several clients at once, within one shared `ms`. */
+export function settleAll(
+  items: readonly { client: ChatClient; count: number; keep?: (push: Frame) => boolean }[],
+  ms = 10_000,
+): Promise<Frame[][]> {
+  return Promise.all(items.map((item) => settlePushes(item.client, item.count, item.keep, ms)));
+}
+
+/**
+ * Asserts two UUID sequences are equal; on a difference the message says
+ * how (lengths, first difference, missing, duplicated, unexpected) instead
+ * of printing both arrays whole.
+ */
+export function assertSameSequence(actual: readonly string[], expected: readonly string[], what: string): void {
+  if (actual.length === expected.length && actual.every((u, i) => u === expected[i])) return;
+  const first = actual.findIndex((u, i) => u !== expected[i]);
+  const firstDiff = first === -1 ? Math.min(actual.length, expected.length) : first;
+  const expectedSet = new Set(expected);
+  const actualSet = new Set(actual);
+  const missing = expected.filter((u) => !actualSet.has(u)).length;
+  const unexpected = actual.filter((u) => !expectedSet.has(u)).length;
+  const duplicated = actual.length - actualSet.size;
+  const inOrder = actual.filter((u) => expectedSet.has(u));
+  const wanted = expected.filter((u) => actualSet.has(u));
+  const reordered = inOrder.some((u, i) => u !== wanted[i]);
+  assert.fail(
+    `${what}: got ${actual.length}, expected ${expected.length}; first difference at index ${firstDiff}; ` +
+      `missing ${missing}, duplicated ${duplicated}, unexpected ${unexpected}, ` +
+      `order of the common ones ${reordered ? 'DIFFERS' : 'the same'}`,
+  );
+}
+
+/** Asserts every UUID of `uuids` occurs exactly once in `stored`, and no UUID occurs twice at all. */
+export function assertStoredOnce(stored: readonly Frame[], uuids: readonly string[], what: string): void {
+  const counts = new Map<string, number>();
+  for (const m of stored) counts.set(m.UUID, (counts.get(m.UUID) ?? 0) + 1);
+  const missing = uuids.filter((u) => !counts.has(u));
+  const twice = [...counts].filter(([, n]) => n > 1).map(([u]) => u);
+  assert.equal(missing.length, 0, `${what}: ${missing.length} of ${uuids.length} acknowledged messages missing from history`);
+  assert.equal(twice.length, 0, `${what}: ${twice.length} messages stored more than once`);
+}
+
+/** Calls `probe` (at most `attempts` times, `intervalMs` apart, and until `withinMs`) until `done`; returns the last value. */
+export async function pollUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  withinMs: number,
+  intervalMs = 200,
+): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  const attempts = Math.ceil(withinMs / intervalMs) + 1;
+  let value = await probe();
+  for (let i = 0; i < attempts && !done(value) && Date.now() - started < withinMs; i++) {
+    await sleep(intervalMs);
+    value = await probe();
+  }
+  return { value, ms: Date.now() - started };
+}
+
+/** One request of a paced load, with when it started (ms since the epoch). */
+export interface Sent {
+  text: string;
+  startedAt: number;
+  outcome: Outcome;
+}
+
+/**
+ * A paced sender: one message at a time, one every `intervalMs` at most,
+ * until `count` are sent, `stop()` is called, or its connection closes.
+ * Records every outcome; `acked` are the UUIDs of the stored messages.
+ */
+export class PacedSender {
+  readonly client: ChatClient;
+  readonly label: string;
+  readonly sent: Sent[] = [];
+  readonly acked: string[] = [];
+  #stopped = false;
+  #done: Promise<void> | undefined;
+
+  constructor(client: ChatClient, label: string) {
+    this.client = client;
+    this.label = label;
+  }
+
+  start(count: number, intervalMs: number, recipientUUID: unknown = 0): void {
+    this.#done = this.#run(count, intervalMs, recipientUUID);
+  }
+
+  /** Resolves once the sender has stopped by itself (count reached, connection closed) or been stopped. */
+  async finished(): Promise<void> {
+    await this.#done;
+  }
+
+  /** Stops sending and resolves once the request in flight (if any) has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#done;
+  }
+
+  async #run(count: number, intervalMs: number, recipientUUID: unknown): Promise<void> {
+    for (let i = 0; i < count && !this.#stopped; i++) {
+      const text = `${this.label} #${i}`;
+      const startedAt = Date.now();
+      const outcome = await timedRequest(this.client, {
+        type: 'channelMessage',
+        channelMessage: { recipientUUID, message: text },
+      });
+      this.sent.push({ text, startedAt, outcome });
+      if (outcome.reply?.type === 'channelMessage') this.acked.push(outcome.reply.channelMessage.UUID);
+      if (outcome.reply === null && outcome.why === 'closed') return;
+      await sleep(Math.max(0, intervalMs - (Date.now() - startedAt)));
+    }
+  }
+}
