@@ -57,14 +57,15 @@ export class ChatServer {
   }
 
   /**
-   * Stops accepting, closes every connection with 1001 and waits until each
-   * has released its subscriptions and presence.
+   * Stops accepting, answers the requests each connection had sent, closes
+   * it with 1001 and waits until each has released its subscriptions and
+   * presence — at most CLOSE_GRACE_MS, then the rest are cut.
    */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     const sessions = [...this.#sessions];
-    for (const session of sessions) session.close(1001, 'server shutting down');
+    for (const session of sessions) void session.shutdown();
     const released = Promise.all(sessions.map((session) => session.released));
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([released, new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);

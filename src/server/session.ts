@@ -134,6 +134,17 @@ export class Session implements ConnectionHandle {
     this.#ws.ping();
   }
 
+  /**
+   * Server shutdown: read no more frames, answer the requests already
+   * received (in order, as always), then close with 1001.
+   */
+  async shutdown(): Promise<void> {
+    this.#paused = true;
+    this.#ws.pause();
+    await this.#requests.post(() => {});
+    this.close(1001, 'server shutting down');
+  }
+
   /** Closes the connection with `code` (1001 when the server shuts down). */
   close(code: number, reason: string): void {
     this.#ws.close(code, reason);

@@ -113,6 +113,22 @@ describe('start-up and shutdown', () => {
     await exited;
   });
 
+  it('on SIGTERM answers a request already in flight before closing with 1001', async () => {
+    // A costly hash keeps the sign-up in the worker pool while SIGTERM arrives.
+    const node = await startServer(redis.url, { BCRYPT_COST: '13' });
+    servers.push(node);
+    const client = await connect(node.url);
+    const frames: Frame[] = [];
+    client.ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    client.sendJson({ type: 'signUp', SUUID: client.sessionUUID, id: 'inflight', signUp: { username: 'in-flight', password: 'correct horse' } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exited = node.stop();
+    assert.equal(await closedWithin(client.closed, 10_000), 1001);
+    const reply = frames.find((frame) => frame.id === 'inflight');
+    assert.equal(reply?.type, 'authorized', `the in-flight sign-up was answered: ${JSON.stringify(frames)}`);
+    assert.equal(await exited, 0);
+  });
+
   it('takes a signed-in user offline on graceful shutdown (seen from another node)', async () => {
     const leaving = await server();
     const staying = await server();
