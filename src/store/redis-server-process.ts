@@ -87,8 +87,8 @@ async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: n
   throw new Error(`redis-server did not answer on ${url} within ${timeoutMs} ms`);
 }
 
-/** True when a Redis server answers PING at `url` within `timeoutMs`. */
-export async function answersPing(url: string, timeoutMs: number): Promise<boolean> {
+/** A connection for one probe: it never retries and never waits longer than `timeoutMs`. Call connect(). */
+export function probeClient(url: string, timeoutMs: number): Redis {
   const probe = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -98,6 +98,12 @@ export async function answersPing(url: string, timeoutMs: number): Promise<boole
     retryStrategy: () => null,
   });
   probe.on('error', () => {});
+  return probe;
+}
+
+/** True when a Redis server answers PING at `url` within `timeoutMs`. */
+export async function answersPing(url: string, timeoutMs: number): Promise<boolean> {
+  const probe = probeClient(url, timeoutMs);
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';

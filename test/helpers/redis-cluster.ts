@@ -11,8 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { type RedisServerProcess, freePort, startRedisServer } from '../../src/store/redis-server-process.js';
+import { type RedisServerProcess, freePort, probeClient, startRedisServer } from '../../src/store/redis-server-process.js';
 
 export interface TestRedisCluster {
   /** The three nodes as `127.0.0.1:port,127.0.0.1:port,127.0.0.1:port`. */
@@ -216,17 +215,7 @@ function summarize(info: string): string {
 
 /** CLUSTER INFO of one node, or '' when it does not answer within `timeoutMs`. */
 async function clusterInfo(port: number, timeoutMs: number): Promise<string> {
-  const probe = new Redis({
-    host: HOST,
-    port,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
+  const probe = probeClient(`redis://${HOST}:${port}`, timeoutMs);
   try {
     await probe.connect();
     return String(await probe.cluster('INFO'));
