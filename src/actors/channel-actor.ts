@@ -169,7 +169,11 @@ export class ChannelActor implements Actor {
 
   /** The mailbox topic reconnected: anything published meanwhile is read from the stream. */
   resync(): void {
-    if (this.#listening) void this.#reader.resync().catch(() => this.#reader.tick());
+    if (!this.#listening) return;
+    this.#reader.resync().catch((error: unknown) => {
+      // The next tick() reads again, and loads the snapshot first.
+      this.#deps.log.warn({ err: error, channelId: this.channelId }, 'mailbox resync failed');
+    });
   }
 
   /** Redis had swept this node as dead: record its joined users again. */

@@ -109,10 +109,8 @@ export class MailboxReader {
 
   /** Resolves once entry `seq` is applied (reading the stream if the topic has not brought it). */
   async appliedUpTo(seq: number): Promise<void> {
-    if (this.#applied >= seq) return;
-    await this.catchUp();
-    if (this.#applied >= seq) return;
-    await this.catchUp();
+    // One call is enough: a read already in flight reads once more before it settles.
+    if (this.#applied < seq) await this.catchUp();
   }
 
   /** Resolves once entry `seq` is applied, or after `timeoutMs` regardless. */
@@ -174,8 +172,9 @@ export class MailboxReader {
   }
 
   async #loadSnapshot(): Promise<void> {
-    this.#reopen = false;
     const snapshot = await this.#mailbox.open();
+    // Cleared only now: a failed open leaves the next read to load the snapshot.
+    this.#reopen = false;
     if (snapshot.seq > this.#delivered && this.#opened) {
       this.#log.warn({ channelId: this.#mailbox.channelId, from: this.#delivered, to: snapshot.seq }, 'pushes skipped');
     }

@@ -1,6 +1,6 @@
 /**
  * "User U is present on node N" records, counted per user across nodes:
- * presence (online users) and the public channel's joined users share it.
+ * presence (online users).
  * Per-node sets let a node's entries be removed as a whole when it goes.
  */
 import type { RedisClient } from './redis-client.js';
@@ -30,10 +30,5 @@ export class NodeMembership {
 
   async remove(userUUID: string): Promise<void> {
     await nodeMemberRemove.run(this.#redis, [this.#countsKey, this.#nodeSetKey], [userUUID]);
-  }
-
-  /** UUIDs of the users present on at least one node. */
-  members(): Promise<string[]> {
-    return this.#redis.hkeys(this.#countsKey);
   }
 }

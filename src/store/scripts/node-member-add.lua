@@ -1,11 +1,9 @@
 --[[
-  Marks a user present on one node: online (presence) or joined to a channel.
+  Marks a user present (online) on one node.
   Idempotent per node: a second add from the same node changes nothing.
 
-  KEYS[1] HASH uuid -> number of nodes where the user is present
-          ({users}:online or {c:<id>}:members)
-  KEYS[2] SET of uuids present on this node
-          ({users}:online:<node> or {c:<id>}:members:<node>)
+  KEYS[1] {users}:online         HASH uuid -> number of nodes where the user is present
+  KEYS[2] {users}:online:<node>  SET of uuids present on this node
 
   ARGV[1] user uuid
 
