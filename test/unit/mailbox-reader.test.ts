@@ -34,6 +34,8 @@ class FakeMailbox {
   readonly reads: number[] = [];
   readonly checkpoints: { seq: number; stateJson: string; staleMs: number }[] = [];
   opens = 0;
+  /** The next this many opens throw. */
+  failOpens = 0;
   forgets = 0;
   /** The next this many reads (or checkpoints) throw. */
   failReads = 0;
@@ -62,6 +64,10 @@ class FakeMailbox {
 
   async open(): Promise<Snapshot> {
     this.opens++;
+    if (this.failOpens > 0) {
+      this.failOpens--;
+      throw new Error('open failed (fake)');
+    }
     return { ...this.snapshot };
   }
 
@@ -481,6 +487,21 @@ describe('MailboxReader', () => {
     reader.tick();
     await settle();
     assert.deepEqual(consumer.state, [1, 2]);
+  });
+
+  it('a resync whose snapshot load fails loads it on the next tick() instead of skipping it', async () => {
+    const { mailbox, consumer, reader } = setup();
+    mailbox.appendMany(2);
+    await reader.open();
+    mailbox.appendMany(3);
+    mailbox.snapshotAndTrim(5); // trimmed past the reader, to the end: no gap for a read to notice
+    mailbox.failOpens = 1;
+    await assert.rejects(reader.resync(), /open failed/);
+    reader.tick();
+    await settle();
+    assert.equal(mailbox.opens, 3, 'open, the failed resync, then the tick');
+    assert.deepEqual(consumer.restores.at(-1), JSON.stringify([1, 2, 3, 4, 5]));
+    assert.equal(reader.applied, 5);
   });
 
   it('whenApplied resolves at once when the entry is already applied', async () => {
