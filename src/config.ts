@@ -50,7 +50,7 @@ export interface Config {
   workerQueueMax: number;
   /** HISTORY_IN_POOL: read and serialize history pages in the worker pool (true) or on the main thread. Default true. */
   historyInPool: boolean;
-  /** STATS_INTERVAL_MS: log event-loop delay and connection count this often; 0 = never. Default 0. */
+  /** STATS_INTERVAL_MS: log event-loop delay, connection count and memory this often; 0 = never. Default 0. */
   statsIntervalMs: number;
   /** ACTOR_IDLE_MS: an actor idle this long (and holding nothing) is evicted. Default 60000. */
   actorIdleMs: number;

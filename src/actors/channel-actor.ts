@@ -26,6 +26,7 @@ import { contextFromTraceparent, isTracing, traceparentOf, tracer } from '../tel
 import type { WorkerPool } from '../workers/pool.js';
 import type { Actor } from './actor-registry.js';
 import { ChannelMembers } from './channel-members.js';
+import { JoinView } from './join-view.js';
 import type { MailboxEntry } from './mailbox-entry.js';
 import { MailboxReader, type MailboxReaderOptions } from './mailbox-reader.js';
 import { Mailbox } from './mailbox.js';
@@ -51,7 +52,8 @@ export interface JoinResult {
   subscription: Subscription;
   /** The latest messages, newest first, as a JSON array with `created_at`. */
   messagesJson: string;
-  users: ChannelUser[];
+  /** The channel's users, as a JSON array of {UUID, username}. */
+  usersJson: string;
 }
 
 /** How many messages a join shows. */
@@ -70,17 +72,24 @@ export class ChannelActor implements Actor {
   readonly #pendingLeaves = new Set<string>();
   /** The public channel's members on every node, as of the last applied entry. */
   #members = new ChannelMembers();
+  /** What joins show, shared by the joins on this node while it is current. */
+  readonly #joinView: JoinView;
   readonly #reader: MailboxReader;
   #listening = false;
 
   constructor(channelId: string, deps: ChannelActorDeps) {
     this.channelId = channelId;
     this.#deps = deps;
+    this.#joinView = new JoinView({
+      readLatest: () => deps.pool.historyPage(channelId, 0, JOIN_HISTORY, 'created_at'),
+      readUsersJson: async () => JSON.stringify(await this.#users()),
+    });
     this.#reader = new MailboxReader(
       deps.mailbox,
       {
         restore: (stateJson) => {
           this.#members = ChannelMembers.fromSnapshot(stateJson === '' ? {} : JSON.parse(stateJson));
+          this.#joinView.reset();
         },
         apply: (entry, deliver) => this.#apply(entry, deliver),
         stateJson: () => JSON.stringify(this.#members.toSnapshot()),
@@ -103,12 +112,9 @@ export class ChannelActor implements Actor {
     const { subscription, isNew, seq } = await this.mailbox.post(() => this.#subscribe(subscriber));
     try {
       await this.#reader.appliedUpTo(seq);
-      const [page, users] = await Promise.all([
-        this.#deps.pool.historyPage(this.channelId, 0, JOIN_HISTORY, 'created_at'),
-        this.#users(),
-      ]);
+      const [page, usersJson] = await Promise.all([this.#joinView.latest(), this.#joinView.usersJson()]);
       subscription.showedUpTo(page.total);
-      return { subscription, messagesJson: page.messagesJson, users };
+      return { subscription, messagesJson: page.messagesJson, usersJson };
     } catch (error) {
       if (isNew) await this.disconnect(subscriber);
       throw error;
@@ -222,8 +228,10 @@ export class ChannelActor implements Actor {
   #apply(entry: MailboxEntry, deliver: boolean): void {
     if (entry.kind !== 'message') {
       this.#members.apply(entry);
+      this.#joinView.membersChanged();
       return;
     }
+    this.#joinView.messageApplied(entry.position);
     if (!deliver) return;
     const span =
       entry.traceparent !== '' && isTracing()

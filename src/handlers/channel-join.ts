@@ -12,7 +12,7 @@ export const handleChannelJoin: Handler<'channelJoin'> = async (ctx, request) =>
   const joined = await ctx.services.channels.get(channelId).join(ctx.connection);
   ctx.connection.joined.add(channelId);
   return {
-    frame: channelJoinFrame(joined.messagesJson, joined.users, ctx.id),
+    frame: channelJoinFrame(joined.messagesJson, joined.usersJson, ctx.id),
     afterSend: () => joined.subscription.activate(),
   };
 };

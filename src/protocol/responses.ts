@@ -67,9 +67,13 @@ export const unauthorizedFrame = (userUUID: string, id: string | undefined): str
 export const usersFrame = (total: number, users: UserEntry[], id: string | undefined): string =>
   frame('users', 'users', JSON.stringify({ total, received: users.length, users }), id);
 
-/** `messagesJson` is a JSON array of messageJson(…, 'created_at') items, newest first. */
-export const channelJoinFrame = (messagesJson: string, users: ChannelUser[], id: string | undefined): string =>
-  frame('channelJoin', 'channelJoin', `{"messages":${messagesJson},"users":${JSON.stringify(users)}}`, id);
+/**
+ * `messagesJson` is a JSON array of messageJson(…, 'created_at') items, newest
+ * first; `usersJson` a JSON array of ChannelUser. Both arrive serialized: every
+ * join on a node shares them (actors/join-view.ts).
+ */
+export const channelJoinFrame = (messagesJson: string, usersJson: string, id: string | undefined): string =>
+  frame('channelJoin', 'channelJoin', `{"messages":${messagesJson},"users":${usersJson}}`, id);
 
 /** The sender's response: the same object every other joined connection gets pushed. */
 export const channelMessageFrame = (messageObjectJson: string, id: string | undefined): string =>

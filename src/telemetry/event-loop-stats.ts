@@ -1,12 +1,16 @@
 /**
- * A periodic `stats` log line: event-loop delay (perf_hooks) and the number
- * of connections. The benchmark reads it to compare history in the pool
- * with history on the main thread; operators can watch it for stalls.
+ * A periodic `stats` log line: event-loop delay (perf_hooks), the number
+ * of connections and the process's memory (MiB). The benchmark reads it to
+ * compare history in the pool with history on the main thread and to see
+ * what idle connections cost; operators can watch it for stalls and growth.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from './logger.js';
 
 const NS_PER_MS = 1e6;
+const MIB = 2 ** 20;
+
+const mib = (bytes: number): number => Math.round((bytes / MIB) * 10) / 10;
 
 /** Logs every `intervalMs` until the returned function is called. */
 export function startEventLoopStats(log: Logger, intervalMs: number, connections: () => number): () => void {
@@ -21,6 +25,7 @@ export function startEventLoopStats(log: Logger, intervalMs: number, connections
           max: delay.max / NS_PER_MS,
         },
         connections: connections(),
+        memoryMiB: memoryMiB(),
       },
       'stats',
     );
@@ -30,4 +35,9 @@ export function startEventLoopStats(log: Logger, intervalMs: number, connections
     clearInterval(timer);
     delay.disable();
   };
+}
+
+function memoryMiB(): Record<string, number> {
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss: mib(rss), heapTotal: mib(heapTotal), heapUsed: mib(heapUsed), external: mib(external), arrayBuffers: mib(arrayBuffers) };
 }

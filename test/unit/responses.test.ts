@@ -117,7 +117,7 @@ describe('frames', () => {
   it('channelJoin carries messages with created_at and users', () => {
     const messagesJson = `[${messageJson(privateMessage, 'created_at')},${messageJson(publicMessage, 'created_at')}]`;
     const users = [{ UUID: ALICE, username: 'Alice' }];
-    const { keys, value } = parse(channelJoinFrame(messagesJson, users, 'j'));
+    const { keys, value } = parse(channelJoinFrame(messagesJson, JSON.stringify(users), 'j'));
     assert.deepEqual(keys, ['type', 'channelJoin', 'id']);
     assert.deepEqual(Object.keys(value.channelJoin), ['messages', 'users']);
     assert.equal(value.type, 'channelJoin');
@@ -130,7 +130,7 @@ describe('frames', () => {
   });
 
   it('channelJoin with no history has empty lists', () => {
-    assert.deepEqual(parse(channelJoinFrame('[]', [], undefined)).value, {
+    assert.deepEqual(parse(channelJoinFrame('[]', '[]', undefined)).value, {
       type: 'channelJoin',
       channelJoin: { messages: [], users: [] },
     });

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JoinView, type LatestPage } from '../../src/actors/join-view.js';
+
+/** A JoinView over counted fake reads whose results the test sets and can hold back. */
+function fixture() {
+  const reads = { latest: 0, users: 0 };
+  let history = 0;
+  let users = '[]';
+  let failNext = false;
+  const held: (() => void)[] = [];
+  let holding = false;
+  const settle = <T>(value: () => T): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const finish = () => {
+        if (failNext) {
+          failNext = false;
+          reject(new Error('redis down'));
+        } else resolve(value());
+      };
+      if (holding) held.push(finish);
+      else finish();
+    });
+  const view = new JoinView({
+    readLatest: () => {
+      reads.latest++;
+      const total = history;
+      return settle((): LatestPage => ({ total, messagesJson: `[${total}]` }));
+    },
+    readUsersJson: () => {
+      reads.users++;
+      const snapshot = users;
+      return settle(() => snapshot);
+    },
+  });
+  return {
+    view,
+    reads,
+    /** A message is stored in history (and, separately, may be applied by the test). */
+    store: () => ++history,
+    setUsers: (json: string) => (users = json),
+    failNext: () => (failNext = true),
+    hold: () => (holding = true),
+    release: () => {
+      holding = false;
+      for (const finish of held.splice(0)) finish();
+    },
+  };
+}
+
+describe('JoinView: latest messages', () => {
+  it('reads the page once and shares it while no newer message is applied', async () => {
+    const f = fixture();
+    f.view.messageApplied(f.store());
+    const first = await f.view.latest();
+    const second = await f.view.latest();
+    assert.equal(f.reads.latest, 1);
+    assert.equal(second, first);
+    assert.deepEqual(first, { total: 1, messagesJson: '[1]' });
+  });
+
+  it('reads again once a message newer than the page is applied', async () => {
+    const f = fixture();
+    await f.view.latest();
+    f.view.messageApplied(f.store());
+    assert.deepEqual(await f.view.latest(), { total: 1, messagesJson: '[1]' });
+    assert.equal(f.reads.latest, 2);
+  });
+
+  it('keeps a page that already holds a message applied after it was read', async () => {
+    const f = fixture();
+    const position = f.store(); // stored, its push not applied yet
+    await f.view.latest();
+    f.view.messageApplied(position);
+    await f.view.latest();
+    assert.equal(f.reads.latest, 1);
+  });
+
+  it('does not reuse a read started before a message was applied if it may lack it', async () => {
+    const f = fixture();
+    f.hold();
+    const early = f.view.latest(); // reads history 0
+    f.view.messageApplied(f.store());
+    const late = f.view.latest();
+    f.release();
+    assert.equal((await early).total, 0);
+    assert.equal((await late).total, 1);
+    assert.equal(f.reads.latest, 2);
+  });
+
+  it('shares one read among joins that arrive while it is in flight', async () => {
+    const f = fixture();
+    f.hold();
+    const pages = [f.view.latest(), f.view.latest(), f.view.latest()];
+    f.release();
+    await Promise.all(pages);
+    assert.equal(f.reads.latest, 1);
+  });
+
+  it('a failed read is not kept: the next join reads again', async () => {
+    const f = fixture();
+    f.failNext();
+    await assert.rejects(f.view.latest(), /redis down/);
+    assert.deepEqual(await f.view.latest(), { total: 0, messagesJson: '[0]' });
+    assert.equal(f.reads.latest, 2);
+  });
+
+  it('reset forgets the page: messages skipped by a snapshot load are read, not assumed', async () => {
+    const f = fixture();
+    await f.view.latest();
+    f.store(); // applied elsewhere, behind the snapshot this node loads
+    f.view.reset();
+    assert.equal((await f.view.latest()).total, 1);
+  });
+});
+
+describe('JoinView: users', () => {
+  it('reads the users once and shares them until the members change', async () => {
+    const f = fixture();
+    f.setUsers('[{"UUID":"a","username":"alice"}]');
+    assert.equal(await f.view.usersJson(), '[{"UUID":"a","username":"alice"}]');
+    await f.view.usersJson();
+    assert.equal(f.reads.users, 1);
+    f.setUsers('[]');
+    f.view.membersChanged();
+    assert.equal(await f.view.usersJson(), '[]');
+    assert.equal(f.reads.users, 2);
+  });
+
+  it('a read in flight when the members change is not given to later joins', async () => {
+    const f = fixture();
+    f.hold();
+    const early = f.view.usersJson();
+    f.setUsers('["changed"]');
+    f.view.membersChanged();
+    const late = f.view.usersJson();
+    f.release();
+    assert.equal(await early, '[]');
+    assert.equal(await late, '["changed"]');
+  });
+
+  it('a failed read is not kept', async () => {
+    const f = fixture();
+    f.failNext();
+    await assert.rejects(f.view.usersJson(), /redis down/);
+    assert.equal(await f.view.usersJson(), '[]');
+    assert.equal(f.reads.users, 2);
+  });
+
+  it('reset forgets the users too', async () => {
+    const f = fixture();
+    await f.view.usersJson();
+    f.view.reset();
+    await f.view.usersJson();
+    assert.equal(f.reads.users, 2);
+  });
+});
