@@ -27,6 +27,7 @@ import { ErrorCode, ProtocolError, unavailable } from '../protocol/errors.js';
 import { type RequestType, UNAUTHENTICATED_TYPES } from '../protocol/requests.js';
 import { errorFrame, readyFrame } from '../protocol/responses.js';
 import { isTracing, tracer } from '../telemetry/tracing.js';
+import { type Flushable, flushAtEndOfTurn } from './end-of-turn.js';
 import { textFrame } from './text-frame.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -57,7 +58,7 @@ function onClose(this: WebSocket): void {
   sessionOf(this).closed();
 }
 
-export class Session implements ConnectionHandle {
+export class Session implements ConnectionHandle, Flushable {
   readonly sessionUUID = randomUUID();
   /** The bound user, or '' when unbound. */
   userUUID = '';
@@ -69,6 +70,8 @@ export class Session implements ConnectionHandle {
   /** Sessions of this server; a session leaves it once released. */
   readonly #live: Set<Session>;
   #paused = false;
+  /** Framed pushes of this turn, not yet written (see deliver()). */
+  #pushes: Buffer | Buffer[] | undefined;
   /** Whether a pong arrived since the last ping. */
   alive = true;
   #closed = false;
@@ -145,8 +148,9 @@ export class Session implements ConnectionHandle {
     this.close(1001, 'server shutting down');
   }
 
-  /** Closes the connection with `code` (1001 when the server shuts down). */
+  /** Closes the connection with `code` (1001 when the server shuts down), after the pushes already due. */
   close(code: number, reason: string): void {
+    this.flush();
     this.#ws.close(code, reason);
   }
 
@@ -157,14 +161,33 @@ export class Session implements ConnectionHandle {
 
   /**
    * A push: the frame is built once for all sockets (text-frame.ts) and
-   * written straight to this socket. ws's own send would frame it again for
-   * every socket; with compression off its sender keeps no queue, so a
-   * direct write keeps frame order.
+   * written straight to this socket — ws's own send would frame it again
+   * for every socket — at the end of this turn, together with the other
+   * pushes of the turn (end-of-turn.ts). Anything else sent on the
+   * connection writes the pushes due first, so frames keep their order.
    */
   deliver(payload: Buffer): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    const frame = textFrame(payload);
+    const pushes = this.#pushes;
+    if (pushes === undefined) {
+      this.#pushes = frame;
+      flushAtEndOfTurn(this);
+    } else if (Array.isArray(pushes)) {
+      pushes.push(frame);
+    } else {
+      this.#pushes = [pushes, frame];
+    }
+  }
+
+  /** Writes the pushes due, in one write. With compression off ws's sender keeps no queue, so this keeps frame order. */
+  flush(): void {
+    const pushes = this.#pushes;
+    if (pushes === undefined) return;
+    this.#pushes = undefined;
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
-    (ws as unknown as { _socket: Duplex })._socket.write(textFrame(payload));
+    (ws as unknown as { _socket: Duplex })._socket.write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
     this.#closeIfSlow();
   }
 
@@ -276,6 +299,7 @@ export class Session implements ConnectionHandle {
   #send(frame: string | Buffer): void {
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
+    this.flush();
     ws.send(frame, { binary: false });
     this.#closeIfSlow();
   }
