@@ -308,6 +308,7 @@ function close(clients: BenchClient[]): void {
 
 const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
   fanout,
+  floor: fanout,
   saturation,
   idle,
   history,

@@ -42,6 +42,15 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       },
     ],
   },
+  floor: {
+    variants: ['bare', 'peer'],
+    metrics: [
+      { label: 'latency p50 (ms)', get: (r) => r.latencyMs.p50 },
+      { label: 'latency p99 (ms)', get: (r) => r.latencyMs.p99 },
+      { label: 'delivered / expected', get: (r) => r.deliveredRatio },
+      { label: 'server CPU µs per delivery', get: (r) => r.serverCpuMicrosPerDelivery },
+    ],
+  },
   saturation: {
     variants: ['ours', 'peer'],
     metrics: [

@@ -21,20 +21,26 @@ import { type Report, renderReport, withKeptNotes } from './report.js';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const OUR_SERVER = here('../src/main.js');
 const PEER_SERVER = here('./peers/socketio-server.js');
+const BARE_SERVER = here('./peers/bare-server.js');
 const LOADGEN = here('./loadgen.js');
 
 interface Variant {
   name: string;
   kind: ServerKind;
   env?: Record<string, string>;
+  /** Another server script speaking `kind`'s protocol (the floor's bare server). */
+  script?: string;
 }
 
 const OURS: Variant = { name: 'ours', kind: 'ours' };
 const PEER: Variant = { name: 'peer', kind: 'peer' };
+const BARE: Variant = { name: 'bare', kind: 'ours', script: BARE_SERVER };
 
 /** Scenarios in run order; `keepData` scenarios reuse what they seeded in earlier runs. */
 const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
   { name: 'fanout', variants: [OURS, PEER] },
+  // The fan-out workload against a bare in-memory server: what no server beats on this machine.
+  { name: 'floor', variants: [BARE, PEER] },
   { name: 'saturation', variants: [OURS, PEER] },
   { name: 'idle', variants: [OURS, PEER] },
   { name: 'history', variants: [OURS, PEER], keepData: true },
@@ -65,6 +71,7 @@ const only = args.only?.split(',');
 const out = args.out ?? (quick ? join(tmpdir(), 'wschat-bench-smoke.md') : here('../../bench/RESULTS.md'));
 
 async function startVariant(variant: Variant, redisUrl: string): Promise<TestServer> {
+  if (variant.script !== undefined) return startNodeServer(variant.script, { PORT: '0' });
   if (variant.kind === 'ours') {
     return startNodeServer(OUR_SERVER, {
       HOST: '127.0.0.1',
