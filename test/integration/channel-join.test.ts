@@ -260,4 +260,40 @@ describe('channelJoin pushes', () => {
       if (firstPushAt !== -1) assert.ok(responseAt < firstPushAt, 'the join response precedes every push');
     }
   });
+
+  it('joins that share one read of history still lose no message and repeat none', TEST, async () => {
+    // Joins on a node share the latest page while no newer message is applied (actors/join-view.ts);
+    // here many join at once, some between sends, so most are answered from a page another read.
+    const sender = await h.namedUser('jshare');
+    await send(sender.client, 0, 'before the joins');
+    const readers = await Promise.all(Array.from({ length: 9 }, () => h.namedUser('jshare')));
+    const joins: Promise<Frame>[] = [];
+    const sends: Promise<Frame>[] = [];
+    for (let i = 0; i < 24; i++) {
+      sends.push(send(sender.client, 0, `shared ${i}`));
+      // Three readers at a time, each joining once.
+      if (i % 8 === 0) for (const reader of readers.slice(i / 8 * 3, i / 8 * 3 + 3)) joins.push(joined(reader.client, 0));
+    }
+    const [joinReplies] = await Promise.all([Promise.all(joins), Promise.all(sends)]);
+    const history = await sender.client.authed({
+      type: 'channelMessages',
+      channelMessages: { recipientUUID: 0, limit: 99 },
+    });
+    const chronological = [...history.channelMessages.messages].reverse();
+
+    // What each reader was shown, then every push: the whole history, each message once.
+    for (const reader of readers) {
+      const join = reader.client.frames.find((f) => f.type === 'channelJoin');
+      assert.ok(join && joinReplies.includes(join));
+      const shownAt = chronological.findIndex((m: Frame) => m.UUID === join.channelJoin.messages[0].UUID);
+      assert.ok(shownAt >= 0);
+      const expected = chronological.slice(shownAt + 1);
+      await reader.client.waitForPushes(expected.length, 15_000);
+      await roundTrip(reader.client);
+      assert.deepEqual(
+        reader.client.pushes.map((push) => push.channelMessage.UUID),
+        expected.map((message: Frame) => message.UUID),
+      );
+    }
+  });
 });
