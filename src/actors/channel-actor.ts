@@ -74,6 +74,8 @@ export class ChannelActor implements Actor {
   #members = new ChannelMembers();
   /** What joins show, shared by the joins on this node while it is current. */
   readonly #joinView: JoinView;
+  /** Usernames of members, looked up once each: a name never changes. */
+  #names = new Map<string, string>();
   readonly #reader: MailboxReader;
   #listening = false;
 
@@ -176,6 +178,8 @@ export class ChannelActor implements Actor {
   /** The mailbox topic reconnected: anything published meanwhile is read from the stream. */
   resync(): void {
     if (!this.#listening) return;
+    // Entries the topic missed are not applied yet: a join must read history, not reuse a page.
+    this.#joinView.reset();
     this.#reader.resync().catch((error: unknown) => {
       // The next tick() reads again, and loads the snapshot first.
       this.#deps.log.warn({ err: error, channelId: this.channelId }, 'mailbox resync failed');
@@ -355,7 +359,23 @@ export class ChannelActor implements Actor {
     }
   }
 
-  #users(): Promise<ChannelUser[]> {
-    return this.#deps.registry.names(this.#deps.participants ?? this.#members.users());
+  /** The channel's users with their names; only names not seen before are read from Redis. */
+  async #users(): Promise<ChannelUser[]> {
+    const userUUIDs = this.#deps.participants ?? this.#members.users();
+    const unknown = userUUIDs.filter((userUUID) => !this.#names.has(userUUID));
+    if (unknown.length > 0) {
+      for (const { UUID, username } of await this.#deps.registry.names(unknown)) this.#names.set(UUID, username);
+    }
+    const users: ChannelUser[] = [];
+    const names = new Map<string, string>();
+    for (const userUUID of userUUIDs) {
+      const username = this.#names.get(userUUID);
+      if (username === undefined) continue; // not a user (never stored): left out, as before
+      users.push({ UUID: userUUID, username });
+      names.set(userUUID, username);
+    }
+    // Keep only the members' names, so the map never outgrows the channel.
+    if (this.#names.size > 2 * names.size + 16) this.#names = names;
+    return users;
   }
 }

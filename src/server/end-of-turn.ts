@@ -8,6 +8,7 @@
  */
 
 export interface Flushable {
+  /** Must not throw: an item reports its own failures. */
   flush(): void;
 }
 
@@ -27,8 +28,9 @@ function flushDue(): void {
   for (let i = 0; i < due.length; i++) {
     try {
       due[i]!.flush();
-    } catch {
-      // A socket that fails to take a write reports it through its own 'error' event.
+    } catch (error) {
+      // A bug in an item: the others still flush, and the process says so on stderr.
+      process.emitWarning(error as Error);
     }
   }
   due.length = 0;

@@ -151,6 +151,7 @@ export class Session implements ConnectionHandle, Flushable {
   /** Closes the connection with `code` (1001 when the server shuts down), after the pushes already due. */
   close(code: number, reason: string): void {
     this.flush();
+    if (this.#ws.readyState !== WebSocket.OPEN) return; // the pushes before it closed a slow consumer
     this.#ws.close(code, reason);
   }
 
@@ -180,14 +181,23 @@ export class Session implements ConnectionHandle, Flushable {
     }
   }
 
-  /** Writes the pushes due, in one write. With compression off ws's sender keeps no queue, so this keeps frame order. */
+  /**
+   * Writes the pushes due, in one write; never throws. With compression off
+   * ws's sender keeps no queue, so this keeps frame order.
+   */
   flush(): void {
     const pushes = this.#pushes;
     if (pushes === undefined) return;
     this.#pushes = undefined;
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
-    (ws as unknown as { _socket: Duplex })._socket.write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
+    try {
+      (ws as unknown as { _socket: Duplex })._socket.write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
+    } catch (error) {
+      this.#services.log.warn({ err: error, session: this.sessionUUID }, 'push write failed');
+      this.#ws.terminate();
+      return;
+    }
     this.#closeIfSlow();
   }
 
@@ -300,6 +310,7 @@ export class Session implements ConnectionHandle, Flushable {
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
     this.flush();
+    if (ws.readyState !== WebSocket.OPEN) return; // the pushes before it closed a slow consumer
     ws.send(frame, { binary: false });
     this.#closeIfSlow();
   }

@@ -247,4 +247,46 @@ describe('channelMessage order', () => {
     assert.equal(new Set(newestFirst.map((m) => m.UUID)).size, newestFirst.length, 'no page overlaps another');
     assert.deepEqual(newestFirst.slice(0, count).reverse(), sent);
   });
+
+  it('never answers a joined sender before pushing it every earlier message', { timeout: 120_000 }, async () => {
+    // A joined sender is answered only once this node has pushed every earlier message
+    // (channel-message.ts waits for its own push), pushes being written at the end of their turn.
+    const count = 60;
+    const senders = [await h.user('minter'), await h.user('minter'), await h.user('minter')];
+    for (const sender of senders) await joined(sender, 0);
+    const replies = await Promise.all(
+      senders.flatMap((sender, s) => Array.from({ length: count }, (_, i) => sendRequest(sender, 0, `interleaved ${s}.${i}`))),
+    );
+    const sentUUIDs = new Set(replies.map((reply) => reply.channelMessage.UUID as string));
+    for (const sender of senders) await sender.waitForPushes(2 * count, 60_000);
+
+    const newestFirst: Frame[] = [];
+    for (let offset = 0; offset < 3 * count; offset += 99) newestFirst.push(...(await history(senders[0]!, 0, offset, 99)).messages);
+    const historyOrder = newestFirst
+      .reverse()
+      .map((m) => m.UUID as string)
+      .filter((uuid) => sentUUIDs.has(uuid));
+    assert.equal(historyOrder.length, 3 * count);
+    const rank = new Map(historyOrder.map((uuid, i) => [uuid, i]));
+    for (const sender of senders) {
+      const seen = sender.frames
+        .filter((f) => f.type === 'channelMessage' && sentUUIDs.has(f.channelMessage.UUID))
+        .map((f) => ({ rank: rank.get(f.channelMessage.UUID)!, isReply: 'id' in f }));
+      const pushRanks = seen.filter((f) => !f.isReply).map((f) => f.rank);
+      assert.deepEqual(pushRanks, [...pushRanks].sort((x, y) => x - y), 'pushes in history order');
+      // A later message may be pushed before an earlier reply (sends are pipelined), never the other way round.
+      const own = new Set(seen.filter((f) => f.isReply).map((f) => f.rank));
+      const pushedSoFar = new Set<number>();
+      for (const frame of seen) {
+        if (!frame.isReply) {
+          pushedSoFar.add(frame.rank);
+          continue;
+        }
+        for (let earlier = 0; earlier < frame.rank; earlier++) {
+          if (own.has(earlier)) continue;
+          assert.ok(pushedSoFar.has(earlier), `the reply to message ${frame.rank} came before the push of ${earlier}`);
+        }
+      }
+    }
+  });
 });

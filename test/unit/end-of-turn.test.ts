@@ -30,16 +30,21 @@ describe('flushAtEndOfTurn', () => {
     assert.deepEqual(log, ['a', 'b', 'c']);
   });
 
-  it('an item queued by a flush runs in the same pass', async () => {
+  it('an item queued by a flush runs in the same pass, before microtasks queued meanwhile', async () => {
     const log: string[] = [];
-    flushAtEndOfTurn(item(log, 'a', () => flushAtEndOfTurn(item(log, 'queued by a'))));
-    await Promise.resolve();
-    await Promise.resolve();
-    assert.deepEqual(log, ['a', 'queued by a']);
+    flushAtEndOfTurn(
+      item(log, 'a', () => {
+        queueMicrotask(() => log.push('microtask queued by a'));
+        flushAtEndOfTurn(item(log, 'queued by a'));
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(log, ['a', 'queued by a', 'microtask queued by a']);
   });
 
-  it('a flush that throws does not stop the others, and the next turn flushes again', async () => {
+  it('a flush that throws does not stop the others, is reported, and the next turn flushes again', async () => {
     const log: string[] = [];
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
     flushAtEndOfTurn({
       flush: () => {
         throw new Error('socket gone');
@@ -50,5 +55,6 @@ describe('flushAtEndOfTurn', () => {
     flushAtEndOfTurn(item(log, 'next turn'));
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(log, ['b', 'next turn']);
+    assert.equal((await warned).message, 'socket gone');
   });
 });

@@ -105,6 +105,19 @@ describe('JoinView: latest messages', () => {
     assert.equal(f.reads.latest, 2);
   });
 
+  it('a read in flight at a reset is not given to later joins', async () => {
+    const f = fixture();
+    f.hold();
+    const early = f.view.latest();
+    f.store();
+    f.view.reset();
+    const late = f.view.latest();
+    f.release();
+    assert.equal((await early).total, 0);
+    assert.equal((await late).total, 1);
+    assert.equal(f.reads.latest, 2);
+  });
+
   it('reset forgets the page: messages skipped by a snapshot load are read, not assumed', async () => {
     const f = fixture();
     await f.view.latest();
