@@ -31,8 +31,8 @@ export class JoinView {
   /** History position of the newest message applied on this node. */
   #newestApplied = 0;
   #page: { reaches: number; promise: Promise<LatestPage> } | undefined;
-  #membersVersion = 0;
-  #users: { version: number; promise: Promise<string> } | undefined;
+  /** Dropped on a membership change, so a read started before it is never handed out after. */
+  #users: Promise<string> | undefined;
 
   constructor(sources: JoinViewSources) {
     this.#sources = sources;
@@ -45,7 +45,6 @@ export class JoinView {
 
   /** The channel's members changed: the users list must be read again. */
   membersChanged(): void {
-    this.#membersVersion++;
     this.#users = undefined;
   }
 
@@ -75,13 +74,12 @@ export class JoinView {
 
   /** The users list as JSON; shared until the members change. */
   usersJson(): Promise<string> {
-    const cached = this.#users;
-    if (cached !== undefined && cached.version === this.#membersVersion) return cached.promise;
-    const entry = { version: this.#membersVersion, promise: this.#sources.readUsersJson() };
-    this.#users = entry;
-    entry.promise.catch(() => {
-      if (this.#users === entry) this.#users = undefined;
+    if (this.#users !== undefined) return this.#users;
+    const users = this.#sources.readUsersJson();
+    this.#users = users;
+    users.catch(() => {
+      if (this.#users === users) this.#users = undefined;
     });
-    return entry.promise;
+    return users;
   }
 }

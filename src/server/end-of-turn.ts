@@ -8,7 +8,7 @@
  */
 
 export interface Flushable {
-  /** Must not throw: an item reports its own failures. */
+  /** A throw is a bug: it is reported as a process warning and the other items still flush. */
   flush(): void;
 }
 

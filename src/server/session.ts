@@ -181,23 +181,15 @@ export class Session implements ConnectionHandle, Flushable {
     }
   }
 
-  /**
-   * Writes the pushes due, in one write; never throws. With compression off
-   * ws's sender keeps no queue, so this keeps frame order.
-   */
+  /** Writes the pushes due, in one write. With compression off ws's sender keeps no queue, so this keeps frame order. */
   flush(): void {
     const pushes = this.#pushes;
     if (pushes === undefined) return;
     this.#pushes = undefined;
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
-    try {
-      (ws as unknown as { _socket: Duplex })._socket.write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
-    } catch (error) {
-      this.#services.log.warn({ err: error, session: this.sessionUUID }, 'push write failed');
-      this.#ws.terminate();
-      return;
-    }
+    // A failed write does not throw: the socket reports it through its 'error' event.
+    (ws as unknown as { _socket: Duplex })._socket.write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
     this.#closeIfSlow();
   }
 
