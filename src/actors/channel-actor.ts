@@ -74,8 +74,6 @@ export class ChannelActor implements Actor {
   #members = new ChannelMembers();
   /** What joins show, shared by the joins on this node while it is current. */
   readonly #joinView: JoinView;
-  /** Usernames of members, looked up once each: a name never changes. */
-  #names = new Map<string, string>();
   readonly #reader: MailboxReader;
   #listening = false;
 
@@ -359,23 +357,7 @@ export class ChannelActor implements Actor {
     }
   }
 
-  /** The channel's users with their names; only names not seen before are read from Redis. */
-  async #users(): Promise<ChannelUser[]> {
-    const userUUIDs = this.#deps.participants ?? this.#members.users();
-    const unknown = userUUIDs.filter((userUUID) => !this.#names.has(userUUID));
-    if (unknown.length > 0) {
-      for (const { UUID, username } of await this.#deps.registry.names(unknown)) this.#names.set(UUID, username);
-    }
-    const users: ChannelUser[] = [];
-    const names = new Map<string, string>();
-    for (const userUUID of userUUIDs) {
-      const username = this.#names.get(userUUID);
-      if (username === undefined) continue; // not a user (never stored): left out, as before
-      users.push({ UUID: userUUID, username });
-      names.set(userUUID, username);
-    }
-    // Keep only the members' names, so the map never outgrows the channel.
-    if (this.#names.size > 2 * names.size + 16) this.#names = names;
-    return users;
+  #users(): Promise<ChannelUser[]> {
+    return this.#deps.registry.names(this.#deps.participants ?? this.#members.users());
   }
 }

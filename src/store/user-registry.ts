@@ -23,13 +23,14 @@ export interface UsersPageEntry {
   online: boolean;
 }
 
-/** How many known user UUIDs to remember; users are never deleted, so a hit is final. */
+/** How many known users' names to remember; users are never deleted or renamed, so a hit is final. */
 const KNOWN_USERS_CACHE_SIZE = 100_000;
 
 export class UserRegistry {
   readonly #redis: RedisClient;
   readonly #keys: Keys;
-  readonly #knownUsers = new Set<string>();
+  /** user UUID → username, for users known to exist. */
+  readonly #knownNames = new Map<string, string>();
 
   constructor(redis: RedisClient, keys: Keys) {
     this.#redis = redis;
@@ -97,24 +98,32 @@ export class UserRegistry {
     return { total: Number(reply[0]), users };
   }
 
-  /** Display names of the given users, in the same order (missing users are left out). */
+  /** Display names of the given users, in the same order (missing users are left out); only unknown ones are read. */
   async names(userUUIDs: readonly string[]): Promise<{ UUID: string; username: string }[]> {
-    if (userUUIDs.length === 0) return [];
-    const names = await this.#redis.hmget(this.#keys.userNames, ...userUUIDs);
+    const unknown = userUUIDs.filter((userUUID) => !this.#knownNames.has(userUUID));
+    if (unknown.length > 0) {
+      const names = await this.#redis.hmget(this.#keys.userNames, ...unknown);
+      names.forEach((username, i) => {
+        if (username !== null) this.#remember(unknown[i]!, username);
+      });
+    }
     const found: { UUID: string; username: string }[] = [];
-    names.forEach((username, i) => {
-      if (username !== null) found.push({ UUID: userUUIDs[i]!, username });
-    });
+    for (const userUUID of userUUIDs) {
+      const username = this.#knownNames.get(userUUID);
+      if (username !== undefined) found.push({ UUID: userUUID, username });
+    }
     return found;
   }
 
   async exists(userUUID: string): Promise<boolean> {
-    if (this.#knownUsers.has(userUUID)) return true;
-    const exists = (await this.#redis.hexists(this.#keys.userNames, userUUID)) === 1;
-    if (exists) {
-      if (this.#knownUsers.size >= KNOWN_USERS_CACHE_SIZE) this.#knownUsers.clear();
-      this.#knownUsers.add(userUUID);
-    }
-    return exists;
+    if (this.#knownNames.has(userUUID)) return true;
+    const username = await this.#redis.hget(this.#keys.userNames, userUUID);
+    if (username !== null) this.#remember(userUUID, username);
+    return username !== null;
+  }
+
+  #remember(userUUID: string, username: string): void {
+    if (this.#knownNames.size >= KNOWN_USERS_CACHE_SIZE) this.#knownNames.clear();
+    this.#knownNames.set(userUUID, username);
   }
 }
