@@ -37,7 +37,6 @@ export function startEventLoopStats(log: Logger, intervalMs: number, connections
   };
 }
 
-function memoryMiB(): Record<string, number> {
-  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { rss: mib(rss), heapTotal: mib(heapTotal), heapUsed: mib(heapUsed), external: mib(external), arrayBuffers: mib(arrayBuffers) };
-}
+/** rss, heapTotal, heapUsed, external and arrayBuffers, in MiB. */
+const memoryMiB = (): Record<string, number> =>
+  Object.fromEntries(Object.entries(process.memoryUsage()).map(([name, bytes]) => [name, mib(bytes)]));
