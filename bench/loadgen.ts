@@ -4,10 +4,11 @@
  * bounded in count and time. Started by run.ts:
  *   node dist/bench/loadgen.js '<json LoadgenTask>'
  */
-import { verify, hashSync } from '@node-rs/bcrypt';
-import { Redis } from 'ioredis';
+
 import { randomUUID } from 'node:crypto';
-import { type BenchClient, type ServerKind, connectClient } from './lib/clients.js';
+import { hashSync, verify } from '@node-rs/bcrypt';
+import { Redis } from 'ioredis';
+import { type BenchClient, connectClient, type ServerKind } from './lib/clients.js';
 import { inBatches, pace, sleep } from './lib/pacer.js';
 import { cpuMicros, rssBytes } from './lib/proc.js';
 import { Samples, summarize } from './lib/stats.js';
@@ -122,12 +123,25 @@ async function publicCrowd(task: LoadgenTask) {
   await inBatches(clients, 50, (client) => client.joinPublic());
   let window: Window | undefined;
   listen(clients, () => window);
-  return { clients, senders, deliveriesPerMessage: clients.length - 1, setWindow: (w: Window | undefined) => (window = w) };
+  return {
+    clients,
+    senders,
+    deliveriesPerMessage: clients.length - 1,
+    setWindow: (w: Window | undefined) => (window = w),
+  };
 }
 
 async function fanout(task: LoadgenTask) {
   const { clients, senders, deliveriesPerMessage, setWindow } = await publicCrowd(task);
-  const step = await runStep(task, senders, deliveriesPerMessage, 200, task.quick ? 500 : 2000, task.quick ? 2000 : 8000, setWindow);
+  const step = await runStep(
+    task,
+    senders,
+    deliveriesPerMessage,
+    200,
+    task.quick ? 500 : 2000,
+    task.quick ? 2000 : 8000,
+    setWindow,
+  );
   close(clients);
   return step;
 }
@@ -159,7 +173,12 @@ async function idle(task: LoadgenTask) {
   await sleep(2000);
   const after = rssBytes(task.serverPid);
   close([probe, ...clients]);
-  return { connections: count, rssBeforeBytes: before, rssAfterBytes: after, bytesPerConnection: (after - before) / count };
+  return {
+    connections: count,
+    rssBeforeBytes: before,
+    rssAfterBytes: after,
+    bytesPerConnection: (after - before) / count,
+  };
 }
 
 /** Writes `total` public messages straight into the server's own storage format. */
@@ -174,12 +193,33 @@ async function seedHistory(task: LoadgenTask, total: number): Promise<void> {
       const batchEnd = Math.min(total, n + 999);
       if (task.kind === 'ours') {
         for (; n <= batchEnd; n++) {
-          pipeline.xadd(key, `${n}-0`, 'id', randomUUID(), 's', sender, 'r', '0', 'm', text(n), 't', String(Date.now()));
+          pipeline.xadd(
+            key,
+            `${n}-0`,
+            'id',
+            randomUUID(),
+            's',
+            sender,
+            'r',
+            '0',
+            'm',
+            text(n),
+            't',
+            String(Date.now()),
+          );
         }
       } else {
         const items: string[] = [];
         for (; n <= batchEnd; n++) {
-          items.push(JSON.stringify({ UUID: randomUUID(), senderUUID: sender, recipientUUID: 0, message: text(n), createdAt: new Date().toISOString() }));
+          items.push(
+            JSON.stringify({
+              UUID: randomUUID(),
+              senderUUID: sender,
+              recipientUUID: 0,
+              message: text(n),
+              createdAt: new Date().toISOString(),
+            }),
+          );
         }
         pipeline.rpush(key, ...items);
       }
@@ -253,7 +293,11 @@ async function storm(task: LoadgenTask) {
   await inBatches(chatters, 50, (client) => client.joinPublic());
   // Create the storm's accounts first, so the storm itself is sign-ins to existing users (bcrypt verify).
   await crowd(task, stormSize, stormSize, 'storm').then(close);
-  const fresh = await inBatches(Array.from({ length: stormSize }, () => 0), 50, () => connectClient(task.kind, task.port));
+  const fresh = await inBatches(
+    Array.from({ length: stormSize }, () => 0),
+    50,
+    () => connectClient(task.kind, task.port),
+  );
   let signInsPerSec = 0;
   const chat = await chatLatency(task, chatters, 100, async () => {
     const start = performance.now();

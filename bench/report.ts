@@ -128,7 +128,12 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
     const spec = METRICS[scenario];
     if (!spec) continue;
     const [mine, other] = spec.variants;
-    lines.push(`## ${scenario}`, '', `| metric | ${mine} | ${other} | ${mine} ÷ ${other} | target | met |`, '|---|---|---|---|---|---|');
+    lines.push(
+      `## ${scenario}`,
+      '',
+      `| metric | ${mine} | ${other} | ${mine} ÷ ${other} | target | met |`,
+      '|---|---|---|---|---|---|',
+    );
     for (const metric of spec.metrics) {
       const values = (variant: string) => median((byVariant[variant] ?? []).map(metric.get));
       const [a, b] = [values(mine), values(other)];

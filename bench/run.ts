@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort, startRedisServer } from '../src/store/redis-server-process.js';
-import { type TestServer, startNodeServer } from '../test/helpers/server.js';
+import { startNodeServer, type TestServer } from '../test/helpers/server.js';
 import type { ServerKind } from './lib/clients.js';
 import { median } from './lib/stats.js';
 import { type Report, renderReport, withKeptNotes } from './report.js';

@@ -18,7 +18,7 @@ import { Keys } from './store/keys.js';
 import { NodeMembership } from './store/node-membership.js';
 import { NodeRegistry } from './store/node-registry.js';
 import { PubSub } from './store/pubsub.js';
-import { type RedisTarget, connectRedis, createRedisClient } from './store/redis-client.js';
+import { connectRedis, createRedisClient, type RedisTarget } from './store/redis-client.js';
 import { UserRegistry } from './store/user-registry.js';
 import { startEventLoopStats } from './telemetry/event-loop-stats.js';
 import type { Logger } from './telemetry/logger.js';

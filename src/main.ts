@@ -5,15 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ChatNode, startChatNode } from './chat-node.js';
-import { ConfigError, loadConfig } from './config.js';
-import { RedisUnavailableError, locateRedis } from './store/redis-location.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { locateRedis, type RedisLocation, RedisUnavailableError } from './store/redis-location.js';
 import { createLogger } from './telemetry/logger.js';
 import { startTracing } from './telemetry/tracing.js';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing at all otherwise.
   const tracing = startTracing({ serviceName: 'wschat', nodeId });
 
-  let location;
+  let location: RedisLocation;
   try {
     location = await locateRedis({ clusterNodes: config.redisClusterNodes, url: config.redisUrl }, config.redisDataDir);
   } catch (error) {

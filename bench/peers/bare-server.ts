@@ -10,8 +10,8 @@
  * Run: PORT=… node dist/bench/peers/bare-server.js   (PORT 0: any free port)
  */
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import { createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { textFrame } from '../../src/server/text-frame.js';
 
@@ -28,7 +28,9 @@ wss.on('connection', (ws) => {
     switch (request.type) {
       case 'signIn':
         userUUID = randomUUID();
-        ws.send(`{"type":"authorized","authorized":{"userUUID":"${userUUID}","accessKey":"bare.${randomUUID()}"}${id}}`);
+        ws.send(
+          `{"type":"authorized","authorized":{"userUUID":"${userUUID}","accessKey":"bare.${randomUUID()}"}${id}}`,
+        );
         break;
       case 'channelJoin':
         joined.add(ws);
@@ -40,7 +42,8 @@ wss.on('connection', (ws) => {
           `"message":${JSON.stringify(request.channelMessage.message)},"createdAt":"${new Date().toISOString()}"}`;
         const push = textFrame(Buffer.from(`{"type":"channelMessage","channelMessage":${object}}`));
         for (const other of joined) {
-          if (other !== ws && other.readyState === other.OPEN) (other as unknown as { _socket: Duplex })._socket.write(push);
+          if (other !== ws && other.readyState === other.OPEN)
+            (other as unknown as { _socket: Duplex })._socket.write(push);
         }
         ws.send(`{"type":"channelMessage","channelMessage":${object}${id}}`);
         break;

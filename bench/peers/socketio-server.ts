@@ -81,10 +81,7 @@ io.on('connection', (socket) => {
 
   socket.on('history', async ({ room, offset, limit }, ack) => {
     const key = historyKey(room);
-    const [total, raw] = await Promise.all([
-      redis.llen(key),
-      redis.lrange(key, -(offset + limit), -(offset + 1)),
-    ]);
+    const [total, raw] = await Promise.all([redis.llen(key), redis.lrange(key, -(offset + limit), -(offset + 1))]);
     ack({ total, messages: raw.reverse().map((item) => JSON.parse(item)) });
   });
 });

@@ -27,9 +27,9 @@ import type { WorkerPool } from '../workers/pool.js';
 import type { Actor } from './actor-registry.js';
 import { ChannelMembers } from './channel-members.js';
 import { JoinView } from './join-view.js';
+import { Mailbox } from './mailbox.js';
 import type { MailboxEntry } from './mailbox-entry.js';
 import { MailboxReader, type MailboxReaderOptions } from './mailbox-reader.js';
-import { Mailbox } from './mailbox.js';
 import { type Subscriber, Subscription } from './subscription.js';
 
 export interface ChannelActorDeps {
@@ -211,7 +211,13 @@ export class ChannelActor implements Actor {
     text: string,
     originSession: string,
   ): Promise<{ objectJson: string; seq: number }> {
-    const message: ChatMessage = { UUID: randomUUID(), senderUUID, recipientUUID, message: text, createdAt: Date.now() };
+    const message: ChatMessage = {
+      UUID: randomUUID(),
+      senderUUID,
+      recipientUUID,
+      message: text,
+      createdAt: Date.now(),
+    };
     const objectJson = messageJson(message, 'createdAt');
     const push = channelMessageFrame(objectJson, undefined);
     const { seq } = await appendMessage(
@@ -241,7 +247,11 @@ export class ChannelActor implements Actor {
             'chat.push',
             {
               kind: SpanKind.CONSUMER,
-              attributes: { 'wschat.node': this.#deps.nodeId, 'wschat.channel': this.channelId, 'wschat.seq': entry.seq },
+              attributes: {
+                'wschat.node': this.#deps.nodeId,
+                'wschat.channel': this.channelId,
+                'wschat.seq': entry.seq,
+              },
             },
             contextFromTraceparent(entry.traceparent),
           )

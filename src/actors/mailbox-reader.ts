@@ -161,7 +161,10 @@ export class MailboxReader {
         const entries = await this.#mailbox.read(this.#applied, READ_BATCH);
         if (entries.length > 0 && entries[0]!.seq > this.#applied + 1) {
           // Trimmed past this reader (it was silent too long): start over from the snapshot.
-          this.#log.warn({ channelId: this.#mailbox.channelId, applied: this.#applied }, 'mailbox trimmed past this node');
+          this.#log.warn(
+            { channelId: this.#mailbox.channelId, applied: this.#applied },
+            'mailbox trimmed past this node',
+          );
           await this.#loadSnapshot();
           continue;
         }

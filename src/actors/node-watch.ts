@@ -32,9 +32,12 @@ export class NodeWatch {
   /** The first heartbeat (registers the node), then one round every third of the TTL. */
   async start(): Promise<void> {
     await this.#deps.nodes.heartbeat(this.#deps.ttlMs);
-    this.#timer = setInterval(() => {
-      this.#running ??= this.round().finally(() => (this.#running = undefined));
-    }, Math.max(100, Math.floor(this.#deps.ttlMs / 3))).unref();
+    this.#timer = setInterval(
+      () => {
+        this.#running ??= this.round().finally(() => (this.#running = undefined));
+      },
+      Math.max(100, Math.floor(this.#deps.ttlMs / 3)),
+    ).unref();
   }
 
   /** One heartbeat and one sweep; failures are logged and retried next round. */

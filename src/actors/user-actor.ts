@@ -3,9 +3,10 @@
  * their presence — which of this node's connections are bound to them, kept
  * in Redis as "online on this node" while there is at least one.
  */
-import type { Logger } from '../telemetry/logger.js';
+
 import type { AccessKeyStore } from '../store/access-key-store.js';
 import type { NodeMembership } from '../store/node-membership.js';
+import type { Logger } from '../telemetry/logger.js';
 import { digestSecret, formatAccessKey, newAccessKey, sameDigest } from './access-key.js';
 import type { Actor } from './actor-registry.js';
 import { Mailbox } from './mailbox.js';

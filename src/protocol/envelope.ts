@@ -3,9 +3,9 @@
  * reports faults: 1 (frame), 3 (type), 4 (session); the session then applies
  * 10 (rate) and 5 (credentials) before the payload's struct gives 2.
  */
-import { StructError, create } from 'superstruct';
-import { ErrorCode, ProtocolError, invalid } from './errors.js';
-import { type RequestOf, type RequestType, UUID_PATTERN, isRequestType, requestStructs } from './requests.js';
+import { create, StructError } from 'superstruct';
+import { ErrorCode, invalid, ProtocolError } from './errors.js';
+import { isRequestType, type RequestOf, type RequestType, requestStructs, UUID_PATTERN } from './requests.js';
 
 export type RawEnvelope = Record<string, unknown>;
 
@@ -36,10 +36,7 @@ export function echoableId(raw: RawEnvelope): string | undefined {
 export function checkRouting(raw: RawEnvelope, sessionUUID: string): RequestType {
   const type = raw.type;
   if (!isRequestType(type)) {
-    throw new ProtocolError(
-      ErrorCode.UnknownType,
-      typeof type === 'string' ? 'unknown type' : 'type is required',
-    );
+    throw new ProtocolError(ErrorCode.UnknownType, typeof type === 'string' ? 'unknown type' : 'type is required');
   }
   if (raw.SUUID !== sessionUUID) {
     throw new ProtocolError(ErrorCode.SessionMismatch, 'SUUID does not match this session');
@@ -82,7 +79,7 @@ export function readPayload<T extends RequestType>(type: T, raw: RawEnvelope): R
  */
 function describeFailure(failure: StructError): string {
   // The error is its first failure; failures() would format the others, which can throw.
-  const where = failure.path.length > 0 ? failure.path.join('.') : failure.key ?? 'request';
+  const where = failure.path.length > 0 ? failure.path.join('.') : (failure.key ?? 'request');
   if (failure.refinement !== undefined) {
     // Our refinements word their own message; superstruct's (min, max) quote the value.
     const message = failure.message.replace(/^At path: \S* -- /, '');

@@ -46,8 +46,7 @@ export class ProtocolError extends Error {
 }
 
 /** Shorthands for the errors raised in many places. */
-export const invalid = (message: string): ProtocolError =>
-  new ProtocolError(ErrorCode.InvalidRequest, message);
+export const invalid = (message: string): ProtocolError => new ProtocolError(ErrorCode.InvalidRequest, message);
 
 export const unavailable = (): ProtocolError =>
   new ProtocolError(ErrorCode.Unavailable, 'server temporarily unavailable; nothing was stored');

@@ -8,15 +8,15 @@
  * gives for reporting faults.
  */
 import {
-  type Infer,
-  type Struct,
   coerce,
   define,
+  type Infer,
   integer,
   max,
   min,
   optional,
   refine,
+  type Struct,
   string,
   type,
   unknown,
@@ -57,8 +57,10 @@ function withDefault<T, S>(struct: Struct<T, S>, fallback: T) {
 
 /** `0`, `"0"` or a user's UUID; canonical form: `'0'` or a lower-case UUID. */
 export const Recipient = coerce(
-  refine(string(), 'recipientUUID', (value) =>
-    value === PUBLIC_RECIPIENT || UUID_PATTERN.test(value) || 'must be 0 or a UUID string',
+  refine(
+    string(),
+    'recipientUUID',
+    (value) => value === PUBLIC_RECIPIENT || UUID_PATTERN.test(value) || 'must be 0 or a UUID string',
   ),
   isNumberOrString,
   (value) => (typeof value === 'number' ? (value === 0 ? PUBLIC_RECIPIENT : String(value)) : value.toLowerCase()),
@@ -71,8 +73,7 @@ const MessageText = refine(string(), 'message', checkMessageText);
 const Credentials = type({ username: Username, password: Password });
 
 const Offset = min(integer(), 0);
-const pageLimit = (largest: number, fallback: number) =>
-  withDefault(max(min(integer(), 1), largest), fallback);
+const pageLimit = (largest: number, fallback: number) => withDefault(max(min(integer(), 1), largest), fallback);
 
 /** When both are present `signId` is used, so `signIn` is dropped before it is validated. */
 const ignoreSignInBesideSignId = (value: unknown): unknown => {

@@ -34,8 +34,7 @@ export interface ChannelUser {
 export type TimeKey = 'createdAt' | 'created_at';
 
 /** The public channel is written as the number 0, a user as a UUID string. */
-const recipientJson = (recipient: string): string =>
-  recipient === PUBLIC_RECIPIENT ? '0' : `"${recipient}"`;
+const recipientJson = (recipient: string): string => (recipient === PUBLIC_RECIPIENT ? '0' : `"${recipient}"`);
 
 /** One message object as JSON, built by hand: this is the hot path of fan-out and history. */
 export function messageJson(m: ChatMessage, timeKey: TimeKey): string {

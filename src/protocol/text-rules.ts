@@ -30,8 +30,7 @@ export function countCodePoints(s: string, limit = Infinity): number {
 export const displayUsername = (raw: string): string => raw.trim();
 
 /** The key that makes usernames unique case-insensitively. */
-export const normalizeUsername = (raw: string): string =>
-  raw.trim().normalize('NFKC').toLowerCase();
+export const normalizeUsername = (raw: string): string => raw.trim().normalize('NFKC').toLowerCase();
 
 export function checkUsername(raw: string): true | string {
   if (!raw.isWellFormed()) return 'username is not valid Unicode';

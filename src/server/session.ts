@@ -10,16 +10,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { WebSocket, type RawData } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import { parseAccessKey } from '../actors/access-key.js';
 import { Mailbox } from '../actors/mailbox.js';
 import type { ConnectionHandle, RequestContext, Services } from '../handlers/context.js';
 import { handlers } from '../handlers/index.js';
 import {
-  type RawEnvelope,
   checkRouting,
   echoableId,
   parseFrame,
+  type RawEnvelope,
   readCredentials,
   readPayload,
 } from '../protocol/envelope.js';
@@ -227,7 +227,10 @@ export class Session implements ConnectionHandle, Flushable {
     // One trace per request: this span, then validate, the actor's, Redis's and every node's push.
     return tracer.startActiveSpan(
       'chat.receive',
-      { kind: SpanKind.SERVER, attributes: { 'wschat.node': this.#services.nodeId, 'wschat.session': this.sessionUUID } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'wschat.node': this.#services.nodeId, 'wschat.session': this.sessionUUID },
+      },
       async (span) => {
         try {
           await this.#process(data, isBinary, withinRate);

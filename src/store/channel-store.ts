@@ -86,11 +86,21 @@ function toStoredMessage([, fields]: StreamEntry): StoredMessage {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1]!;
     switch (fields[i]) {
-      case 'id': message.UUID = value; break;
-      case 's': message.senderUUID = value; break;
-      case 'r': message.recipientUUID = value; break;
-      case 'm': message.message = value; break;
-      case 't': message.createdAt = Number(value); break;
+      case 'id':
+        message.UUID = value;
+        break;
+      case 's':
+        message.senderUUID = value;
+        break;
+      case 'r':
+        message.recipientUUID = value;
+        break;
+      case 'm':
+        message.message = value;
+        break;
+      case 't':
+        message.createdAt = Number(value);
+        break;
     }
   }
   return message;

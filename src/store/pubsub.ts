@@ -24,7 +24,9 @@ export class PubSub {
     subscriber.on('ready', () => {
       setImmediate(() => {
         subscriber.ping().then(
-          () => this.#resubscribed.forEach((listener) => listener()),
+          () => {
+            for (const listener of this.#resubscribed) listener();
+          },
           () => {}, // Down again: the next 'ready' tries again.
         );
       });

@@ -41,7 +41,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -51,6 +53,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
   mkdirSync(options.dir, { recursive: true });
   const child = spawn(
     'redis-server',
+    // biome-ignore format: one option and its value per line
     [
       '--port', String(port),
       '--bind', '127.0.0.1',

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RedisClient, isOutcomeUnknown, wasNotSent } from './redis-client.js';
+import { isOutcomeUnknown, type RedisClient, wasNotSent } from './redis-client.js';
 
 export type ScriptArg = string | number | Buffer;
 
@@ -53,7 +53,12 @@ export class Script<Result> {
   }
 
   /** Runs the script again until Redis answers (it is safe to run twice), within OUTCOME_SETTLE_MS. */
-  async #settle(redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[], cause: unknown): Promise<Result> {
+  async #settle(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    cause: unknown,
+  ): Promise<Result> {
     const deadline = Date.now() + OUTCOME_SETTLE_MS;
     while (Date.now() < deadline) {
       await sleep(SETTLE_RETRY_MS);

@@ -26,7 +26,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 function serializeError(error: Error): object {
-  const serialized = stdSerializers.err(error) as ReturnType<typeof stdSerializers.err> & { command?: { name?: string } };
+  const serialized = stdSerializers.err(error) as ReturnType<typeof stdSerializers.err> & {
+    command?: { name?: string };
+  };
   if (serialized.command !== undefined) serialized.command = { name: serialized.command.name };
   return serialized;
 }

@@ -50,15 +50,15 @@
 import { createRequire } from 'node:module';
 import {
   type Context,
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
   ROOT_CONTEXT,
   type Span,
   type SpanOptions,
   type Tracer,
   type TracerProvider,
-  context,
-  defaultTextMapGetter,
-  defaultTextMapSetter,
-  propagation,
   trace,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -103,7 +103,9 @@ export function startTracing(options: TracingOptions): Tracing {
     '@opentelemetry/instrumentation-ioredis',
   ) as typeof import('@opentelemetry/instrumentation-ioredis');
   const resources = requireCjs('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  const semconv = requireCjs('@opentelemetry/semantic-conventions') as typeof import('@opentelemetry/semantic-conventions');
+  const semconv = requireCjs(
+    '@opentelemetry/semantic-conventions',
+  ) as typeof import('@opentelemetry/semantic-conventions');
 
   // Ours last: service.name and service.instance.id are what the caller says,
   // whatever OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES hold.

@@ -3,7 +3,7 @@
  * into a frame. Runs in a worker thread (workers/tasks.ts) or, with
  * HISTORY_IN_POOL=false, on the main thread.
  */
-import { type TimeKey, messageJson } from '../protocol/responses.js';
+import { messageJson, type TimeKey } from '../protocol/responses.js';
 import { readHistoryPage } from '../store/channel-store.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -22,7 +22,11 @@ export interface HistoryPageResult {
   messagesJson: string;
 }
 
-export async function buildHistoryPage(redis: RedisClient, keys: Keys, task: HistoryPageTask): Promise<HistoryPageResult> {
+export async function buildHistoryPage(
+  redis: RedisClient,
+  keys: Keys,
+  task: HistoryPageTask,
+): Promise<HistoryPageResult> {
   const page = await readHistoryPage(redis, keys, task.channelId, task.offset, task.limit);
   const items = page.messages.map((message) => messageJson(message, task.timeKey));
   return { total: page.total, received: items.length, messagesJson: `[${items.join(',')}]` };

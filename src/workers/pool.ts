@@ -8,7 +8,7 @@ import { ErrorCode, ProtocolError } from '../protocol/errors.js';
 import type { TimeKey } from '../protocol/responses.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { type HistoryPageResult, type HistoryPageTask, buildHistoryPage } from './history-page.js';
+import { buildHistoryPage, type HistoryPageResult, type HistoryPageTask } from './history-page.js';
 import type { WorkerSettings } from './tasks.js';
 
 export interface WorkerPoolOptions {

@@ -7,8 +7,8 @@ import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { hashSync, verifySync } from '@node-rs/bcrypt';
 import { Keys } from '../store/keys.js';
-import { type RedisClient, type RedisTarget, connectRedis, createRedisClient } from '../store/redis-client.js';
-import { type HistoryPageResult, type HistoryPageTask, buildHistoryPage } from './history-page.js';
+import { connectRedis, createRedisClient, type RedisClient, type RedisTarget } from '../store/redis-client.js';
+import { buildHistoryPage, type HistoryPageResult, type HistoryPageTask } from './history-page.js';
 
 /** What every worker thread is started with (Piscina's workerData). */
 export interface WorkerSettings {

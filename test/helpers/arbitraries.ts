@@ -9,9 +9,14 @@ import fc from 'fast-check';
 /** Plain JSON objects that JavaScript can not turn into a string, or that carry an own __proto__ key. */
 export const prototypeJunk = fc
   .constantFrom(
-    ...['{"toString":1}', '{"toString":[]}', '{"valueOf":{},"toString":null}', '{"__proto__":{"toString":1}}', '[{"toString":0}]', '{"constructor":1}'].map(
-      (text) => () => JSON.parse(text) as unknown,
-    ),
+    ...[
+      '{"toString":1}',
+      '{"toString":[]}',
+      '{"valueOf":{},"toString":null}',
+      '{"__proto__":{"toString":1}}',
+      '[{"toString":0}]',
+      '{"constructor":1}',
+    ].map((text) => () => JSON.parse(text) as unknown),
   )
   .map((make) => make());
 
@@ -103,7 +108,12 @@ export function mutationArbitrary(options: {
 }
 
 /** Every path to a value inside `value` (objects and arrays), the root excluded, at most `depth` steps long. */
-export function paths(value: unknown, depth: number, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+export function paths(
+  value: unknown,
+  depth: number,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   if (typeof value === 'object' && value !== null && prefix.length < depth) {
     for (const k of Object.keys(value)) {
       const path = [...prefix, Array.isArray(value) ? Number(k) : k];

@@ -4,8 +4,8 @@
  */
 import { after, before } from 'node:test';
 import { ChatClient } from './client.js';
-import { type TestRedis, startTestRedis } from './redis.js';
-import { type TestServer, startServer } from './server.js';
+import { startTestRedis, type TestRedis } from './redis.js';
+import { startServer, type TestServer } from './server.js';
 
 export interface Harness {
   redis: TestRedis;

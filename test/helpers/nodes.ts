@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { WebSocket } from 'ws';
 import { ChatClient, type Credentials, type Frame, sleep } from './client.js';
-import { type TestRedisCluster, startTestRedisCluster } from './redis-cluster.js';
-import { type TestRedis, startTestRedis } from './redis.js';
-import { type TestServer, exitWithin, startServer } from './server.js';
+import { startTestRedis, type TestRedis } from './redis.js';
+import { startTestRedisCluster, type TestRedisCluster } from './redis-cluster.js';
+import { exitWithin, startServer, type TestServer } from './server.js';
 
 /** How long a node may take to stop on SIGTERM before it is killed with SIGKILL. */
 const STOP_WITHIN_MS = 5000;
@@ -205,7 +205,11 @@ export function assertStoredOnce(stored: readonly Frame[], uuids: readonly strin
   for (const m of stored) counts.set(m.UUID, (counts.get(m.UUID) ?? 0) + 1);
   const missing = uuids.filter((u) => !counts.has(u));
   const twice = [...counts].filter(([, n]) => n > 1).map(([u]) => u);
-  assert.equal(missing.length, 0, `${what}: ${missing.length} of ${uuids.length} acknowledged messages missing from history`);
+  assert.equal(
+    missing.length,
+    0,
+    `${what}: ${missing.length} of ${uuids.length} acknowledged messages missing from history`,
+  );
   assert.equal(twice.length, 0, `${what}: ${twice.length} messages stored more than once`);
 }
 

@@ -11,7 +11,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RedisServerProcess, freePort, probeClient, startRedisServer } from '../../src/store/redis-server-process.js';
+import {
+  freePort,
+  probeClient,
+  type RedisServerProcess,
+  startRedisServer,
+} from '../../src/store/redis-server-process.js';
 
 export interface TestRedisCluster {
   /** The three nodes as `127.0.0.1:port,127.0.0.1:port,127.0.0.1:port`. */
@@ -58,10 +63,20 @@ export async function startTestRedisCluster(): Promise<TestRedisCluster> {
     for (const node of nodes) node.server = await startNode(node);
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...nodes.map((node) => `${HOST}:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((node) => `${HOST}:${node.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
       CREATE_WITHIN_MS,
     );
-    await waitForClusterOk(nodes.map((node) => node.port), CLUSTER_OK_WITHIN_MS);
+    await waitForClusterOk(
+      nodes.map((node) => node.port),
+      CLUSTER_OK_WITHIN_MS,
+    );
   } catch (error) {
     await killAll(nodes);
     rmSync(root, { recursive: true, force: true });
@@ -92,7 +107,10 @@ export async function startTestRedisCluster(): Promise<TestRedisCluster> {
       await stopNode(i);
       const node = nodeAt(i);
       node.server = await startNode(node);
-      await waitForClusterOk(nodes.map((each) => each.port), CLUSTER_OK_WITHIN_MS);
+      await waitForClusterOk(
+        nodes.map((each) => each.port),
+        CLUSTER_OK_WITHIN_MS,
+      );
     },
     cleanup: async () => {
       await killAll(nodes);
@@ -105,6 +123,7 @@ function startNode(node: Node): Promise<RedisServerProcess> {
   return startRedisServer({
     dir: node.dir,
     port: node.port,
+    // biome-ignore format: one option and its value per line
     args: [
       '--cluster-enabled', 'yes',
       '--cluster-config-file', 'nodes.conf',
@@ -190,7 +209,7 @@ async function waitForClusterOk(ports: readonly number[], timeoutMs: number): Pr
   const last = new Map<number, string>();
   while (Date.now() < deadline) {
     const states = await Promise.all(ports.map((port) => clusterInfo(port, 1000)));
-    states.forEach((info, i) => last.set(ports[i]!, info));
+    for (const [i, info] of states.entries()) last.set(ports[i]!, info);
     if (states.every((info) => isHealthy(info, ports.length))) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -22,28 +22,32 @@ const sortedUsers = (users: Frame[]): Frame[] =>
   [...users].sort((x, y) => (x.UUID < y.UUID ? -1 : x.UUID > y.UUID ? 1 : 0));
 
 describe('channelJoin response', () => {
-  it('answers the public channel (0 and "0") with the latest 10 messages, newest first, keyed created_at', TEST, async () => {
-    const sender = await h.namedUser('jsender');
-    const sent: Frame[] = [];
-    for (let i = 0; i < 12; i++) sent.push(await send(sender.client, 0, `public history ${i}`));
-    const expected = sent.slice(-10).reverse().map(asJoinEntry);
+  it(
+    'answers the public channel (0 and "0") with the latest 10 messages, newest first, keyed created_at',
+    TEST,
+    async () => {
+      const sender = await h.namedUser('jsender');
+      const sent: Frame[] = [];
+      for (let i = 0; i < 12; i++) sent.push(await send(sender.client, 0, `public history ${i}`));
+      const expected = sent.slice(-10).reverse().map(asJoinEntry);
 
-    for (const recipientUUID of [0, '0']) {
-      const reader = await h.namedUser('jreader');
-      const reply = await joined(reader.client, recipientUUID);
-      assert.deepEqual(Object.keys(reply).sort(), ['channelJoin', 'id', 'type']);
-      assert.deepEqual(Object.keys(reply.channelJoin).sort(), ['messages', 'users']);
-      const { messages } = reply.channelJoin;
-      assert.equal(messages.length, 10);
-      for (const entry of messages) {
-        assert.deepEqual(Object.keys(entry).sort(), JOIN_MESSAGE_KEYS);
-        assert.match(entry.UUID, UUID);
-        assert.match(entry.created_at, ISO);
-        assert.equal(entry.recipientUUID, 0, 'the public channel is written as the number 0');
+      for (const recipientUUID of [0, '0']) {
+        const reader = await h.namedUser('jreader');
+        const reply = await joined(reader.client, recipientUUID);
+        assert.deepEqual(Object.keys(reply).sort(), ['channelJoin', 'id', 'type']);
+        assert.deepEqual(Object.keys(reply.channelJoin).sort(), ['messages', 'users']);
+        const { messages } = reply.channelJoin;
+        assert.equal(messages.length, 10);
+        for (const entry of messages) {
+          assert.deepEqual(Object.keys(entry).sort(), JOIN_MESSAGE_KEYS);
+          assert.match(entry.UUID, UUID);
+          assert.match(entry.created_at, ISO);
+          assert.equal(entry.recipientUUID, 0, 'the public channel is written as the number 0');
+        }
+        assert.deepEqual(messages, expected);
       }
-      assert.deepEqual(messages, expected);
-    }
-  });
+    },
+  );
 
   it('answers an empty private channel with no messages', TEST, async () => {
     const a = await h.namedUser('jempty');
@@ -79,8 +83,14 @@ describe('channelJoin users', () => {
     const reply = await joined(b.client, 0);
     const { users } = reply.channelJoin;
     for (const user of users) assert.deepEqual(Object.keys(user).sort(), ['UUID', 'username']);
-    assert.deepEqual(users.filter((u: Frame) => u.UUID === a.UUID), [{ UUID: a.UUID, username: a.username }]);
-    assert.deepEqual(users.filter((u: Frame) => u.UUID === b.UUID), [{ UUID: b.UUID, username: b.username }]);
+    assert.deepEqual(
+      users.filter((u: Frame) => u.UUID === a.UUID),
+      [{ UUID: a.UUID, username: a.username }],
+    );
+    assert.deepEqual(
+      users.filter((u: Frame) => u.UUID === b.UUID),
+      [{ UUID: b.UUID, username: b.username }],
+    );
     assert.ok(!users.some((u: Frame) => u.UUID === notJoined.UUID), 'a signed-in user who never joined is not listed');
     assert.equal(new Set(users.map((u: Frame) => u.UUID)).size, users.length, 'each user listed once');
   });
@@ -92,16 +102,20 @@ describe('channelJoin users', () => {
     await joined(a.client, 0);
     await joined(a2, 0);
     const both = await joined(observer.client, 0);
-    assert.deepEqual(both.channelJoin.users.filter((u: Frame) => u.UUID === a.UUID), [
-      { UUID: a.UUID, username: a.username },
-    ]);
+    assert.deepEqual(
+      both.channelJoin.users.filter((u: Frame) => u.UUID === a.UUID),
+      [{ UUID: a.UUID, username: a.username }],
+    );
 
     a.client.close();
     await a.client.closed;
     // a2 is still joined: whenever the first close has been processed, a stays listed.
     for (let i = 0; i < 5; i++) {
       const reply = await joined(observer.client, 0);
-      assert.ok(reply.channelJoin.users.some((u: Frame) => u.UUID === a.UUID), `poll ${i}: a is still joined via a2`);
+      assert.ok(
+        reply.channelJoin.users.some((u: Frame) => u.UUID === a.UUID),
+        `poll ${i}: a is still joined via a2`,
+      );
       await sleep(50);
     }
 
@@ -272,7 +286,8 @@ describe('channelJoin pushes', () => {
     for (let i = 0; i < 24; i++) {
       sends.push(send(sender.client, 0, `shared ${i}`));
       // Three readers at a time, each joining once.
-      if (i % 8 === 0) for (const reader of readers.slice(i / 8 * 3, i / 8 * 3 + 3)) joins.push(joined(reader.client, 0));
+      if (i % 8 === 0)
+        for (const reader of readers.slice((i / 8) * 3, (i / 8) * 3 + 3)) joins.push(joined(reader.client, 0));
     }
     const [joinReplies] = await Promise.all([Promise.all(joins), Promise.all(sends)]);
     const history = await sender.client.authed({

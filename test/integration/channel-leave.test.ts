@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { joined, roundTrip, send } from '../helpers/chat.js';
-import { type ChatClient, type Frame } from '../helpers/client.js';
+import type { ChatClient, Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const TEST = { timeout: 60_000 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { joined, roundTrip, send } from '../helpers/chat.js';
-import { type ChatClient, type Frame } from '../helpers/client.js';
+import type { ChatClient, Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -98,7 +98,10 @@ describe('channelMessage response', () => {
       sent.push(message);
     }
     await b.waitForPushes(texts.length);
-    assert.deepEqual(b.pushes.map((p) => p.channelMessage.message), texts);
+    assert.deepEqual(
+      b.pushes.map((p) => p.channelMessage.message),
+      texts,
+    );
     assert.deepEqual(b.pushes, sent.map(pushOf));
     const page = await history(a, 0, 0, texts.length);
     assert.deepEqual(page.messages, [...sent].reverse());
@@ -106,23 +109,27 @@ describe('channelMessage response', () => {
 });
 
 describe('channelMessage pushes', () => {
-  it("pushes to every other joined connection, the sender's other connection included, not the sending one", TEST, async () => {
-    const a1 = await h.user('mfan');
-    const a2 = await h.connectAs(a1);
-    const b = await h.user('mfan');
-    await joined(a1, 0);
-    await joined(a2, 0);
-    await joined(b, 0);
-    const sent = await send(a1, 0, 'fan-out');
-    await a2.waitForPushes(1);
-    await b.waitForPushes(1);
-    await roundTrip(a1);
-    assert.deepEqual(a2.pushes, [pushOf(sent)]);
-    assert.deepEqual(b.pushes, [pushOf(sent)]);
-    assert.deepEqual(a1.pushes, [], 'the sending connection gets its response, not a push');
-    const pushFrame = a2.frames.find((f) => f.type === 'channelMessage');
-    assert.deepEqual(Object.keys(pushFrame!).sort(), ['channelMessage', 'type'], 'a push carries no id');
-  });
+  it(
+    "pushes to every other joined connection, the sender's other connection included, not the sending one",
+    TEST,
+    async () => {
+      const a1 = await h.user('mfan');
+      const a2 = await h.connectAs(a1);
+      const b = await h.user('mfan');
+      await joined(a1, 0);
+      await joined(a2, 0);
+      await joined(b, 0);
+      const sent = await send(a1, 0, 'fan-out');
+      await a2.waitForPushes(1);
+      await b.waitForPushes(1);
+      await roundTrip(a1);
+      assert.deepEqual(a2.pushes, [pushOf(sent)]);
+      assert.deepEqual(b.pushes, [pushOf(sent)]);
+      assert.deepEqual(a1.pushes, [], 'the sending connection gets its response, not a push');
+      const pushFrame = a2.frames.find((f) => f.type === 'channelMessage');
+      assert.deepEqual(Object.keys(pushFrame!).sort(), ['channelMessage', 'type'], 'a push carries no id');
+    },
+  );
 
   it('does not push to connections that did not join, whether signed in or the sender’s own', TEST, async () => {
     const a = await h.user('mnojoin');
@@ -211,7 +218,9 @@ describe('channelMessage text rules', () => {
 });
 
 describe('channelMessage order', () => {
-  it('delivers 200 pipelined messages to 3 receivers in one order, the order of history and of sending', { timeout: 120_000 }, async () => {
+  it('delivers 200 pipelined messages to 3 receivers in one order, the order of history and of sending', {
+    timeout: 120_000,
+  }, async () => {
     const count = 200;
     const sender = await h.user('mpipe');
     const receivers = [await h.user('mpipe'), await h.user('mpipe'), await h.user('mpipe')];
@@ -224,9 +233,15 @@ describe('channelMessage order', () => {
     const sent = replies.map((reply) => reply.channelMessage);
 
     // The sender's responses came back in send order.
-    assert.deepEqual(sent.map((m) => m.message), texts);
+    assert.deepEqual(
+      sent.map((m) => m.message),
+      texts,
+    );
     const positions = replies.map((reply) => sender.frames.indexOf(reply));
-    assert.ok(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!)), 'responses in send order');
+    assert.ok(
+      positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!)),
+      'responses in send order',
+    );
 
     for (const receiver of receivers) await receiver.waitForPushes(count, 60_000);
     await roundTrip(sender);
@@ -255,13 +270,16 @@ describe('channelMessage order', () => {
     const senders = [await h.user('minter'), await h.user('minter'), await h.user('minter')];
     for (const sender of senders) await joined(sender, 0);
     const replies = await Promise.all(
-      senders.flatMap((sender, s) => Array.from({ length: count }, (_, i) => sendRequest(sender, 0, `interleaved ${s}.${i}`))),
+      senders.flatMap((sender, s) =>
+        Array.from({ length: count }, (_, i) => sendRequest(sender, 0, `interleaved ${s}.${i}`)),
+      ),
     );
     const sentUUIDs = new Set(replies.map((reply) => reply.channelMessage.UUID as string));
     for (const sender of senders) await sender.waitForPushes(2 * count, 60_000);
 
     const newestFirst: Frame[] = [];
-    for (let offset = 0; offset < 3 * count; offset += 99) newestFirst.push(...(await history(senders[0]!, 0, offset, 99)).messages);
+    for (let offset = 0; offset < 3 * count; offset += 99)
+      newestFirst.push(...(await history(senders[0]!, 0, offset, 99)).messages);
     const historyOrder = newestFirst
       .reverse()
       .map((m) => m.UUID as string)
@@ -273,7 +291,11 @@ describe('channelMessage order', () => {
         .filter((f) => f.type === 'channelMessage' && sentUUIDs.has(f.channelMessage.UUID))
         .map((f) => ({ rank: rank.get(f.channelMessage.UUID)!, isReply: 'id' in f }));
       const pushRanks = seen.filter((f) => !f.isReply).map((f) => f.rank);
-      assert.deepEqual(pushRanks, [...pushRanks].sort((x, y) => x - y), 'pushes in history order');
+      assert.deepEqual(
+        pushRanks,
+        [...pushRanks].sort((x, y) => x - y),
+        'pushes in history order',
+      );
       // A later message may be pushed before an earlier reply (sends are pipelined), never the other way round.
       const own = new Set(seen.filter((f) => f.isReply).map((f) => f.rank));
       const pushedSoFar = new Set<number>();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { send } from '../helpers/chat.js';
-import { type ChatClient, type Frame } from '../helpers/client.js';
+import type { ChatClient, Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -27,29 +27,35 @@ async function conversation(prefix: string, count: number): Promise<{ a: ChatCli
   const b = await h.user(prefix);
   const sent: Frame[] = [];
   for (let i = 0; i < count; i++) {
-    sent.push(i % 2 === 0 ? await send(a, b.auth.userUUID, `a says ${i}`) : await send(b, a.auth.userUUID, `b says ${i}`));
+    sent.push(
+      i % 2 === 0 ? await send(a, b.auth.userUUID, `a says ${i}`) : await send(b, a.auth.userUUID, `b says ${i}`),
+    );
   }
   return { a, b, sent };
 }
 
 describe('channelMessages response', () => {
-  it('answers type channelRead with {messagesTotal, messagesReceived, messages} under channelMessages', TEST, async () => {
-    const { a, b, sent } = await conversation('hshape', 3);
-    const reply = await read(a, { recipientUUID: b.auth.userUUID });
-    assert.deepEqual(Object.keys(reply).sort(), ['channelMessages', 'id', 'type']);
-    assert.equal(typeof reply.id, 'string');
-    const { id: _id, ...rest } = reply;
-    assert.deepEqual(rest, {
-      type: 'channelRead',
-      channelMessages: { messagesTotal: 3, messagesReceived: 3, messages: [...sent].reverse() },
-    });
-    for (const entry of reply.channelMessages.messages) {
-      assert.deepEqual(Object.keys(entry).sort(), MESSAGE_KEYS);
-      assert.match(entry.UUID, UUID);
-      assert.match(entry.createdAt, ISO);
-      assert.equal(typeof entry.recipientUUID, 'string');
-    }
-  });
+  it(
+    'answers type channelRead with {messagesTotal, messagesReceived, messages} under channelMessages',
+    TEST,
+    async () => {
+      const { a, b, sent } = await conversation('hshape', 3);
+      const reply = await read(a, { recipientUUID: b.auth.userUUID });
+      assert.deepEqual(Object.keys(reply).sort(), ['channelMessages', 'id', 'type']);
+      assert.equal(typeof reply.id, 'string');
+      const { id: _id, ...rest } = reply;
+      assert.deepEqual(rest, {
+        type: 'channelRead',
+        channelMessages: { messagesTotal: 3, messagesReceived: 3, messages: [...sent].reverse() },
+      });
+      for (const entry of reply.channelMessages.messages) {
+        assert.deepEqual(Object.keys(entry).sort(), MESSAGE_KEYS);
+        assert.match(entry.UUID, UUID);
+        assert.match(entry.createdAt, ISO);
+        assert.equal(typeof entry.recipientUUID, 'string');
+      }
+    },
+  );
 
   it('writes the public recipient as the number 0, for 0 and "0" alike', TEST, async () => {
     const a = await h.user('hpublic');

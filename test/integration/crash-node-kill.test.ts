@@ -7,19 +7,19 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { type ChatClient, type Frame, sleep } from '../helpers/client.js';
 import { joined } from '../helpers/chat.js';
+import { type ChatClient, type Frame, sleep } from '../helpers/client.js';
 import {
-  PacedSender,
   afterPoint,
   assertSameSequence,
   assertStoredOnce,
   history,
   joinPoint,
+  PacedSender,
+  REDIS_BACKENDS,
   settleAll,
   useNodes,
   uuidsOf,
-  REDIS_BACKENDS,
 } from '../helpers/nodes.js';
 
 const NODES = 3;
@@ -68,8 +68,15 @@ for (const backend of REDIS_BACKENDS) {
       );
       for (const { sender, node } of senders.filter((s) => s.node !== VICTIM)) {
         const bad = sender.sent.filter((x) => x.outcome.reply?.type !== 'channelMessage');
-        assert.deepEqual(bad.map((x) => x.outcome), [], `${sender.label} on node ${node}`);
-        assert.ok(sender.acked.length >= 10, `${sender.label} kept sending after the kill (${sender.acked.length} acknowledged)`);
+        assert.deepEqual(
+          bad.map((x) => x.outcome),
+          [],
+          `${sender.label} on node ${node}`,
+        );
+        assert.ok(
+          sender.acked.length >= 10,
+          `${sender.label} kept sending after the kill (${sender.acked.length} acknowledged)`,
+        );
       }
       // The victim's senders lost their connection, and the victim did answer some sends before it died.
       for (const { sender } of senders.filter((s) => s.node === VICTIM)) {
@@ -90,9 +97,9 @@ for (const backend of REDIS_BACKENDS) {
         .filter((r) => r.node !== VICTIM)
         .map((r) => ({ ...r, keep: fromSurvivor, expected: uuidsOf(afterPoint(stored, r.from).filter(fromSurvivor)) }));
       const pushes = await settleAll(watched.map((w) => ({ ...w, count: w.expected.length })));
-      watched.forEach(({ node, expected }, i) =>
-        assertSameSequence(uuidsOf(pushes[i]!), expected, `receiver on node ${node}, surviving senders' messages`),
-      );
+      for (const [i, { node, expected }] of watched.entries()) {
+        assertSameSequence(uuidsOf(pushes[i]!), expected, `receiver on node ${node}, surviving senders' messages`);
+      }
     });
 
     it('pushes to each receiver on a surviving node everything stored after its join, the victim’s last messages included', async () => {
@@ -100,9 +107,9 @@ for (const backend of REDIS_BACKENDS) {
         .filter((r) => r.node !== VICTIM)
         .map((r) => ({ ...r, expected: uuidsOf(afterPoint(stored, r.from)) }));
       const pushes = await settleAll(watched.map((w) => ({ ...w, count: w.expected.length })));
-      watched.forEach(({ node, expected }, i) =>
-        assertSameSequence(uuidsOf(pushes[i]!), expected, `receiver on node ${node}, all messages`),
-      );
+      for (const [i, { node, expected }] of watched.entries()) {
+        assertSameSequence(uuidsOf(pushes[i]!), expected, `receiver on node ${node}, all messages`);
+      }
     });
   });
 }

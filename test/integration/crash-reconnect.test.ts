@@ -8,21 +8,21 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { ChatClient, Credentials, Frame } from '../helpers/client.js';
 import { joined, onLine, send } from '../helpers/chat.js';
+import type { ChatClient, Credentials, Frame } from '../helpers/client.js';
 import {
-  type NodeUser,
   afterPoint,
   assertSameSequence,
   assertStoredOnce,
   history,
   joinPoint,
+  type NodeUser,
   pollUntil,
+  REDIS_BACKENDS,
   settlePushes,
   timedRequest,
   useNodes,
   uuidsOf,
-  REDIS_BACKENDS,
 } from '../helpers/nodes.js';
 
 const NODE_TTL_MS = 3000;
@@ -77,14 +77,26 @@ for (const backend of REDIS_BACKENDS) {
       const pushes = await settlePushes(moved, expected.length);
       assertSameSequence(uuidsOf(pushes), expected, 'pushes on node B after joining again');
 
-      const online = await pollUntil(() => onLine(observer.client, auth.userUUID), (v) => v, 5000, 100);
+      const online = await pollUntil(
+        () => onLine(observer.client, auth.userUUID),
+        (v) => v,
+        5000,
+        100,
+      );
       assert.equal(online.value, true, 'OnLine while connected to node B');
-      assert.equal(await listed(observer.client, auth.userUUID), true, 'in the public channel’s users while joined on B');
+      assert.equal(
+        await listed(observer.client, auth.userUUID),
+        true,
+        'in the public channel’s users while joined on B',
+      );
 
       moved.close();
       await moved.closed;
       const gone = await pollUntil(
-        async () => ({ online: await onLine(observer.client, auth.userUUID), listed: await listed(observer.client, auth.userUUID) }),
+        async () => ({
+          online: await onLine(observer.client, auth.userUUID),
+          listed: await listed(observer.client, auth.userUUID),
+        }),
         (v) => !v.online && !v.listed,
         OFFLINE_WITHIN_MS,
         250,
@@ -116,7 +128,11 @@ for (const backend of REDIS_BACKENDS) {
       for (let i = 0; i < 5; i++) acked.push((await send(client, 0, `survivor ${i}`)).UUID);
       // A few more in flight as the node dies: those answered count as acknowledged.
       const inFlight = Array.from({ length: 5 }, (_, i) =>
-        timedRequest(client, { type: 'channelMessage', channelMessage: { recipientUUID: 0, message: `in flight ${i}` } }, 5000),
+        timedRequest(
+          client,
+          { type: 'channelMessage', channelMessage: { recipientUUID: 0, message: `in flight ${i}` } },
+          5000,
+        ),
       );
       await c.killNode(A);
       for (const outcome of await Promise.all(inFlight)) {

@@ -11,16 +11,16 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { type ChatClient, type Frame, sleep } from '../helpers/client.js';
 import { joined } from '../helpers/chat.js';
+import { type ChatClient, type Frame, sleep } from '../helpers/client.js';
 import {
-  type Outcome,
-  PacedSender,
   afterPoint,
   assertSameSequence,
   assertStoredOnce,
   history,
   joinPoint,
+  type Outcome,
+  PacedSender,
   settleAll,
   timedRequest,
   useNodes,
@@ -130,7 +130,13 @@ describe('Redis restart under load on two nodes', () => {
     // Load goes on until every node served a request again, then 2 s more (bounded).
     const recovered = () =>
       Array.from({ length: NODES }, (_, node) =>
-        requests().some((r) => r.node === node && r.startedAt >= restartedAt && r.outcome.reply !== null && r.outcome.reply.type !== 'error'),
+        requests().some(
+          (r) =>
+            r.node === node &&
+            r.startedAt >= restartedAt &&
+            r.outcome.reply !== null &&
+            r.outcome.reply.type !== 'error',
+        ),
       ).every(Boolean);
     while (!recovered() && Date.now() - restartedAt < RECOVERY_WITHIN_MS + 1000) await sleep(100);
     await sleep(2000);
@@ -143,26 +149,46 @@ describe('Redis restart under load on two nodes', () => {
     t.diagnostic(`${all.length} requests, ${during.length} started while Redis was down`);
     const unanswered = all.filter((r) => r.outcome.reply === null);
     assert.deepEqual(
-      unanswered.map((r) => `${r.what} on node ${r.node}: ${(r.outcome as { why: string }).why} after ${r.outcome.ms} ms`),
+      unanswered.map(
+        (r) => `${r.what} on node ${r.node}: ${(r.outcome as { why: string }).why} after ${r.outcome.ms} ms`,
+      ),
       [],
       'every request answered',
     );
     const wrong = all.filter((r) => r.outcome.reply?.type === 'error' && r.outcome.reply.error.code !== 11);
-    assert.deepEqual(wrong.map((r) => JSON.stringify(r.outcome.reply)), [], 'no error but 11');
+    assert.deepEqual(
+      wrong.map((r) => JSON.stringify(r.outcome.reply)),
+      [],
+      'no error but 11',
+    );
     const slow = all.filter((r) => r.outcome.reply?.type === 'error' && r.outcome.ms > ERROR_11_WITHIN_MS);
-    assert.deepEqual(slow.map((r) => `${r.what} on node ${r.node}: error 11 after ${r.outcome.ms} ms`), [], 'error 11 in time');
+    assert.deepEqual(
+      slow.map((r) => `${r.what} on node ${r.node}: error 11 after ${r.outcome.ms} ms`),
+      [],
+      'error 11 in time',
+    );
     // A send in flight at the moment Redis went down has an unknown outcome (its reply is lost). The
     // node settles it by running it again once Redis answers (store/script.ts, at most 10 s), so its
     // reply — the truth, here a success — may come after the outage: late, but never a hang.
     const settled = during.filter((r) => r.outcome.reply?.type !== 'error' && r.outcome.ms > ERROR_11_WITHIN_MS);
     t.diagnostic(`${settled.length} in-flight request(s) settled after Redis came back`);
     const tooLate = settled.filter((r) => r.startedAt + r.outcome.ms > restartedAt + RECOVERY_WITHIN_MS);
-    assert.deepEqual(tooLate.map((r) => `${r.what} on node ${r.node}: ${r.outcome.ms} ms`), [], 'settled soon after recovery');
+    assert.deepEqual(
+      tooLate.map((r) => `${r.what} on node ${r.node}: ${r.outcome.ms} ms`),
+      [],
+      'settled soon after recovery',
+    );
     const refused = during.filter((r) => r.outcome.reply?.error?.code === 11);
     assert.ok(refused.length >= 4, `Redis really was down: ${refused.length} requests got error 11`);
     for (const node of [0, 1]) {
-      assert.ok(refused.some((r) => r.node === node && r.what === 'channelMessage'), `channelMessage got error 11 on node ${node}`);
-      assert.ok(refused.some((r) => r.node === node && r.what !== 'channelMessage'), `a read got error 11 on node ${node}`);
+      assert.ok(
+        refused.some((r) => r.node === node && r.what === 'channelMessage'),
+        `channelMessage got error 11 on node ${node}`,
+      );
+      assert.ok(
+        refused.some((r) => r.node === node && r.what !== 'channelMessage'),
+        `a read got error 11 on node ${node}`,
+      );
     }
   });
 
@@ -171,10 +197,16 @@ describe('Redis restart under load on two nodes', () => {
     for (let node = 0; node < NODES; node++) {
       for (const what of ['channelMessage', 'users', 'channelMessages']) {
         const ok = requests()
-          .filter((r) => r.node === node && r.what === what && r.startedAt >= restartedAt && r.outcome.reply?.type !== 'error')
+          .filter(
+            (r) =>
+              r.node === node && r.what === what && r.startedAt >= restartedAt && r.outcome.reply?.type !== 'error',
+          )
           .map((r) => r.startedAt + r.outcome.ms - restartedAt);
         assert.ok(ok.length > 0, `${what} on node ${node} succeeded again after the restart`);
-        assert.ok(Math.min(...ok) <= RECOVERY_WITHIN_MS, `${what} on node ${node} first succeeded ${Math.min(...ok)} ms after`);
+        assert.ok(
+          Math.min(...ok) <= RECOVERY_WITHIN_MS,
+          `${what} on node ${node} first succeeded ${Math.min(...ok)} ms after`,
+        );
         firstSuccess.push(`${what}@${node}=${Math.min(...ok)}ms`);
       }
     }
@@ -183,7 +215,11 @@ describe('Redis restart under load on two nodes', () => {
 
   it('has every acknowledged message in history exactly once', async () => {
     stored = await history(receivers[0]!.client);
-    assertStoredOnce(stored, senders.flatMap(({ sender }) => sender.acked), 'public history');
+    assertStoredOnce(
+      stored,
+      senders.flatMap(({ sender }) => sender.acked),
+      'public history',
+    );
   });
 
   it('stores no message that got error 11 (PROTOCOL.md: 11 means nothing was stored)', () => {
@@ -195,7 +231,7 @@ describe('Redis restart under load on two nodes', () => {
     // On failure, say why the node answered 11: its first failed channelMessage, as it logged it.
     const why = c.nodes
       .map((n) => n.output.find((l) => l.includes('"msg":"request failed"') && l.includes('channelMessage')))
-      .map((l) => (l === undefined ? '' : /"message":"([^"]*)"/.exec(l)?.[1] ?? l.slice(0, 200)));
+      .map((l) => (l === undefined ? '' : (/"message":"([^"]*)"/.exec(l)?.[1] ?? l.slice(0, 200))));
     assert.deepEqual(
       refusedStored.map(
         (s) =>

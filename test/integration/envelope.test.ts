@@ -59,7 +59,14 @@ describe('envelope', () => {
 
     it('answers JSON that is not an object (array, string, number, null, boolean) with 1', async () => {
       const client = await h.connect();
-      for (const text of ['[]', `[{"type":"users","SUUID":"${client.sessionUUID}","id":"x"}]`, '"users"', '42', 'null', 'true']) {
+      for (const text of [
+        '[]',
+        `[{"type":"users","SUUID":"${client.sessionUUID}","id":"x"}]`,
+        '"users"',
+        '42',
+        'null',
+        'true',
+      ]) {
         const reply = await sendRaw(client, text);
         assertError(reply, 1, text);
         assert.ok(!('id' in reply), 'no id on error 1');
@@ -89,7 +96,11 @@ describe('envelope', () => {
       const client = await h.connect();
       const other = await h.connect();
       for (const SUUID of [undefined, null, '', other.sessionUUID, `${client.sessionUUID} `, 42]) {
-        const reply = await client.request({ type: 'signIn', SUUID, signId: { username: 'someone', password: 'secret pw' } });
+        const reply = await client.request({
+          type: 'signIn',
+          SUUID,
+          signId: { username: 'someone', password: 'secret pw' },
+        });
         assertError(reply, 4, `SUUID ${JSON.stringify(SUUID)}`);
       }
     });
@@ -162,7 +173,14 @@ describe('envelope', () => {
         [{ type: 'users', SUUID: 'wrong' }, 4],
         [{ type: 'users', SUUID: client.sessionUUID }, 5],
         [{ type: 'users', SUUID: client.sessionUUID, ...client.auth, users: { limit: 0 } }, 2],
-        [{ type: 'signIn', SUUID: client.sessionUUID, signId: { username: 'id-echo-user', password: 'wrong password' } }, 6],
+        [
+          {
+            type: 'signIn',
+            SUUID: client.sessionUUID,
+            signId: { username: 'id-echo-user', password: 'wrong password' },
+          },
+          6,
+        ],
       ] as const) {
         client.sendJson({ ...body, id: 'echo-me' });
         const error = await client.nextReply();
@@ -211,7 +229,11 @@ describe('envelope', () => {
         const common = { SUUID: client.sessionUUID, ...client.auth, id };
         switch (i % 4) {
           case 0:
-            client.sendJson({ ...common, type: 'channelMessage', channelMessage: { recipientUUID: 0, message: `m${i}` } });
+            client.sendJson({
+              ...common,
+              type: 'channelMessage',
+              channelMessage: { recipientUUID: 0, message: `m${i}` },
+            });
             expected.push('channelMessage');
             break;
           case 1:
@@ -315,7 +337,10 @@ describe('envelope', () => {
     it('treats null optional fields as absent (channelMessages offset/limit null → defaults)', async () => {
       const client = await h.user('nulls');
       for (let i = 0; i < 12; i++) {
-        const sent = await client.authed({ type: 'channelMessage', channelMessage: { recipientUUID: 0, message: `n${i}` } });
+        const sent = await client.authed({
+          type: 'channelMessage',
+          channelMessage: { recipientUUID: 0, message: `n${i}` },
+        });
         assert.equal(sent.type, 'channelMessage', JSON.stringify(sent));
       }
       const explicit = await client.authed({

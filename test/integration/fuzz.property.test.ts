@@ -130,10 +130,14 @@ const validTemplate: fc.Arbitrary<Template> = fc.oneof(
   recipient.map((recipientUUID) => base('channelJoin', { channelJoin: { recipientUUID } })),
   fc
     .tuple(recipient, fc.string({ minLength: 1, maxLength: 50 }))
-    .map(([recipientUUID, message]) => base('channelMessage', { channelMessage: { recipientUUID, message: `m ${message}` } })),
+    .map(([recipientUUID, message]) =>
+      base('channelMessage', { channelMessage: { recipientUUID, message: `m ${message}` } }),
+    ),
   fc
     .tuple(recipient, fc.nat(20), fc.integer({ min: 1, max: 99 }))
-    .map(([recipientUUID, offset, limit]) => base('channelMessages', { channelMessages: { recipientUUID, offset, limit } })),
+    .map(([recipientUUID, offset, limit]) =>
+      base('channelMessages', { channelMessages: { recipientUUID, offset, limit } }),
+    ),
   recipient.map((recipientUUID) => base('channelLeave', { channelLeave: { recipientUUID } })),
 );
 
@@ -184,9 +188,12 @@ describe('fuzzing a live server (property)', () => {
 
   before(async () => {
     const me = await h.user('fuzz');
-    self = { ...me.auth, username: (await me.authed({ type: 'users', users: { limit: 1000 } })).users.users.find(
-      (u: { UUID: string }) => u.UUID === me.auth.userUUID,
-    ).Username };
+    self = {
+      ...me.auth,
+      username: (await me.authed({ type: 'users', users: { limit: 1000 } })).users.users.find(
+        (u: { UUID: string }) => u.UUID === me.auth.userUUID,
+      ).Username,
+    };
     keySource = me;
     observer = await h.user('watch');
     fuzzer = await RawConnection.open(h.server.url);
@@ -231,7 +238,8 @@ describe('fuzzing a live server (property)', () => {
     } catch {
       return { parsed: undefined, id: undefined };
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { parsed: undefined, id: undefined };
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return { parsed: undefined, id: undefined };
     const record = value as Record<string, unknown>;
     const id = typeof record.id === 'string' && record.id.length <= 64 ? record.id : undefined;
     return { parsed: record, id };
@@ -245,7 +253,10 @@ describe('fuzzing a live server (property)', () => {
     } catch {
       assert.fail(`reply is not JSON: ${replyText.slice(0, 200)}`);
     }
-    assert.ok(typeof reply === 'object' && reply !== null && !Array.isArray(reply), `reply is not an object: ${replyText}`);
+    assert.ok(
+      typeof reply === 'object' && reply !== null && !Array.isArray(reply),
+      `reply is not an object: ${replyText}`,
+    );
     const { parsed, id } = expectedId(sent);
     if (id === undefined) assert.ok(!('id' in reply), `unexpected id in ${replyText}`);
     else assert.equal(reply.id, id, `id not echoed: ${replyText}`);
@@ -258,10 +269,16 @@ describe('fuzzing a live server (property)', () => {
       return reply;
     }
     const requestType = parsed?.type;
-    assert.ok(typeof requestType === 'string' && Object.hasOwn(RESPONSES, requestType), `success for ${String(requestType)}: ${replyText}`);
+    assert.ok(
+      typeof requestType === 'string' && Object.hasOwn(RESPONSES, requestType),
+      `success for ${String(requestType)}: ${replyText}`,
+    );
     const expected = RESPONSES[requestType]!;
     assert.equal(reply.type, expected.type, replyText);
-    assert.deepEqual(Object.keys(reply).sort(), id === undefined ? [expected.key, 'type'].sort() : [expected.key, 'id', 'type'].sort());
+    assert.deepEqual(
+      Object.keys(reply).sort(),
+      id === undefined ? [expected.key, 'type'].sort() : [expected.key, 'id', 'type'].sort(),
+    );
     assert.deepEqual(Object.keys(reply[expected.key]).sort(), expected.fields, replyText);
     return reply;
   }
@@ -270,7 +287,14 @@ describe('fuzzing a live server (property)', () => {
   async function sentinel(): Promise<void> {
     const id = `sentinel-${++sentinels}`;
     fuzzer.send(
-      JSON.stringify({ type: 'users', SUUID: fuzzer.sessionUUID, id, userUUID: self.userUUID, userAccessKey: self.userAccessKey, users: { limit: 1 } }),
+      JSON.stringify({
+        type: 'users',
+        SUUID: fuzzer.sessionUUID,
+        id,
+        userUUID: self.userUUID,
+        userAccessKey: self.userAccessKey,
+        users: { limit: 1 },
+      }),
     );
     const text = await fuzzer.frameAt(next);
     const reply = JSON.parse(text);

@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { joined, send } from '../helpers/chat.js';
 import { ChatClient, sleep } from '../helpers/client.js';
-import { type TestRedis, startTestRedis } from '../helpers/redis.js';
-import { type TestServer, startServer } from '../helpers/server.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 const CHECKPOINT_EVERY = 10;
 const SETTINGS = { MAILBOX_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY), MAILBOX_CHECKPOINT_MS: '200' };

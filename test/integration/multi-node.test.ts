@@ -5,19 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatClient, Frame } from '../helpers/client.js';
 import { joined, send } from '../helpers/chat.js';
+import type { ChatClient, Frame } from '../helpers/client.js';
 import {
-  PacedSender,
   afterPoint,
   assertSameSequence,
   assertStoredOnce,
   history,
   joinPoint,
+  PacedSender,
+  REDIS_BACKENDS,
   settleAll,
   useNodes,
   uuidsOf,
-  REDIS_BACKENDS,
 } from '../helpers/nodes.js';
 
 const NODES = 3;
@@ -51,15 +51,19 @@ for (const backend of REDIS_BACKENDS) {
       await Promise.all(senders.map((sender) => sender.finished()));
       const acked = senders.flatMap((s) => s.acked);
       const failures = senders.flatMap((s) => s.sent.filter((x) => x.outcome.reply?.type !== 'channelMessage'));
-      assert.deepEqual(failures.map((f) => f.outcome), [], 'every send acknowledged');
+      assert.deepEqual(
+        failures.map((f) => f.outcome),
+        [],
+        'every send acknowledged',
+      );
 
       const stored = await history(receivers[0]!.client);
       assertStoredOnce(stored, acked, 'public history');
       const watched = receivers.map((r) => ({ ...r, expected: uuidsOf(afterPoint(stored, r.from)) }));
       const pushes = await settleAll(watched.map((w) => ({ ...w, count: w.expected.length })));
-      watched.forEach(({ node, expected }, i) =>
-        assertSameSequence(uuidsOf(pushes[i]!), expected, `receiver on node ${node}: pushes vs history after its join`),
-      );
+      for (const [i, { node, expected }] of watched.entries()) {
+        assertSameSequence(uuidsOf(pushes[i]!), expected, `receiver on node ${node}: pushes vs history after its join`);
+      }
     });
 
     it('pushes a private message across nodes to the other participant and to the sender’s other connection', async () => {
@@ -79,7 +83,8 @@ for (const backend of REDIS_BACKENDS) {
       ]);
       await Promise.all([
         (async () => {
-          for (let i = 0; i < 5; i++) sentBy.get(alice.client)!.push((await send(alice.client, bob.UUID, `a${i}`)).UUID);
+          for (let i = 0; i < 5; i++)
+            sentBy.get(alice.client)!.push((await send(alice.client, bob.UUID, `a${i}`)).UUID);
         })(),
         (async () => {
           for (let i = 0; i < 5; i++) sentBy.get(bob.client)!.push((await send(bob.client, alice.UUID, `b${i}`)).UUID);
@@ -100,7 +105,11 @@ for (const backend of REDIS_BACKENDS) {
         ] as const
       ).map(([client, name]) => {
         const own = new Set(sentBy.get(client) ?? []);
-        return { client, name, expected: uuidsOf(afterPoint(fromAlice, points.get(client)!)).filter((u) => !own.has(u)) };
+        return {
+          client,
+          name,
+          expected: uuidsOf(afterPoint(fromAlice, points.get(client)!)).filter((u) => !own.has(u)),
+        };
       });
       const received = await settleAll(watched.map((w) => ({ ...w, count: w.expected.length })));
       for (const [i, { name, expected }] of watched.entries()) {
@@ -108,7 +117,11 @@ for (const backend of REDIS_BACKENDS) {
         assertSameSequence(uuidsOf(pushes), expected, `${name}: private pushes vs history`);
         for (const push of pushes as Frame[]) {
           const { senderUUID, recipientUUID } = push.channelMessage;
-          assert.equal(recipientUUID, senderUUID === alice.UUID ? bob.UUID : alice.UUID, 'recipientUUID as its sender named it');
+          assert.equal(
+            recipientUUID,
+            senderUUID === alice.UUID ? bob.UUID : alice.UUID,
+            'recipientUUID as its sender named it',
+          );
         }
       }
     });

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatClient } from '../helpers/client.js';
 import { joined, onLine } from '../helpers/chat.js';
-import { REDIS_BACKENDS, pollUntil, useNodes } from '../helpers/nodes.js';
+import type { ChatClient } from '../helpers/client.js';
+import { pollUntil, REDIS_BACKENDS, useNodes } from '../helpers/nodes.js';
 
 const NODE_TTL_MS = 3000;
 const SWEPT_WITHIN_MS = 15_000;
@@ -31,15 +31,28 @@ for (const backend of REDIS_BACKENDS) {
       const victim = await c.user(B, 'victim');
       await joined(victim.client, 0);
 
-      const seenOnline = await pollUntil(() => onLine(observer.client, victim.UUID), (v) => v, 5000, 100);
+      const seenOnline = await pollUntil(
+        () => onLine(observer.client, victim.UUID),
+        (v) => v,
+        5000,
+        100,
+      );
       assert.equal(seenOnline.value, true, 'node A shows the user connected on B online');
-      const seenListed = await pollUntil(() => listed(observer.client, victim.UUID), (v) => v, 5000, 100);
+      const seenListed = await pollUntil(
+        () => listed(observer.client, victim.UUID),
+        (v) => v,
+        5000,
+        100,
+      );
       assert.equal(seenListed.value, true, 'node A’s channelJoin lists the user joined on B');
 
       await c.killNode(B);
 
       const gone = await pollUntil(
-        async () => ({ online: await onLine(observer.client, victim.UUID), listed: await listed(observer.client, victim.UUID) }),
+        async () => ({
+          online: await onLine(observer.client, victim.UUID),
+          listed: await listed(observer.client, victim.UUID),
+        }),
         (v) => !v.online && !v.listed,
         SWEPT_WITHIN_MS,
         250,

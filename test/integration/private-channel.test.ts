@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { joined, roundTrip, send } from '../helpers/chat.js';
-import { type ChatClient, type Frame } from '../helpers/client.js';
+import type { ChatClient, Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const TEST = { timeout: 60_000 };
@@ -17,43 +17,47 @@ async function history(client: ChatClient, recipientUUID: unknown, limit = 10): 
 const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });
 
 describe('private channel isolation', () => {
-  it('never pushes an A–B message to a third user, even one joined to public and to their channel with A', TEST, async () => {
-    const a = await h.user('pa');
-    const b = await h.user('pb');
-    const c = await h.user('pc');
-    const c2 = await h.connectAs(c);
-    await joined(a, b.auth.userUUID);
-    await joined(b, a.auth.userUUID);
-    await joined(c, 0);
-    await joined(c, a.auth.userUUID); // the A–C channel, not A–B
-    await joined(c2, b.auth.userUUID); // the B–C channel, not A–B
-    const cToA = await joined(c2, a.auth.userUUID);
-    assert.deepEqual(
-      cToA.channelJoin.users.map((u: Frame) => u.UUID).sort(),
-      [a.auth.userUUID, c.auth.userUUID].sort(),
-      'naming A, C reaches the A–C channel',
-    );
+  it(
+    'never pushes an A–B message to a third user, even one joined to public and to their channel with A',
+    TEST,
+    async () => {
+      const a = await h.user('pa');
+      const b = await h.user('pb');
+      const c = await h.user('pc');
+      const c2 = await h.connectAs(c);
+      await joined(a, b.auth.userUUID);
+      await joined(b, a.auth.userUUID);
+      await joined(c, 0);
+      await joined(c, a.auth.userUUID); // the A–C channel, not A–B
+      await joined(c2, b.auth.userUUID); // the B–C channel, not A–B
+      const cToA = await joined(c2, a.auth.userUUID);
+      assert.deepEqual(
+        cToA.channelJoin.users.map((u: Frame) => u.UUID).sort(),
+        [a.auth.userUUID, c.auth.userUUID].sort(),
+        'naming A, C reaches the A–C channel',
+      );
 
-    const fromA = await send(a, b.auth.userUUID, 'a to b, private');
-    await b.waitForPushes(1);
-    const fromB = await send(b, a.auth.userUUID, 'b to a, private');
-    await a.waitForPushes(1);
-    assert.deepEqual(b.pushes, [pushOf(fromA)]);
-    assert.deepEqual(a.pushes, [pushOf(fromB)]);
-    await roundTrip(c);
-    await roundTrip(c2);
-    assert.deepEqual(c.pushes, [], 'c, joined to public and to A–C, gets no A–B push');
-    assert.deepEqual(c2.pushes, [], 'c2, joined to B–C and A–C, gets no A–B push');
+      const fromA = await send(a, b.auth.userUUID, 'a to b, private');
+      await b.waitForPushes(1);
+      const fromB = await send(b, a.auth.userUUID, 'b to a, private');
+      await a.waitForPushes(1);
+      assert.deepEqual(b.pushes, [pushOf(fromA)]);
+      assert.deepEqual(a.pushes, [pushOf(fromB)]);
+      await roundTrip(c);
+      await roundTrip(c2);
+      assert.deepEqual(c.pushes, [], 'c, joined to public and to A–C, gets no A–B push');
+      assert.deepEqual(c2.pushes, [], 'c2, joined to B–C and A–C, gets no A–B push');
 
-    // What c does get: a message in the A–C channel.
-    const toC = await send(a, c.auth.userUUID, 'a to c');
-    await c.waitForPushes(1);
-    await c2.waitForPushes(1);
-    await roundTrip(b);
-    assert.deepEqual(c.pushes, [pushOf(toC)]);
-    assert.deepEqual(c2.pushes, [pushOf(toC)]);
-    assert.deepEqual(b.pushes, [pushOf(fromA)], 'b gets no A–C push');
-  });
+      // What c does get: a message in the A–C channel.
+      const toC = await send(a, c.auth.userUUID, 'a to c');
+      await c.waitForPushes(1);
+      await c2.waitForPushes(1);
+      await roundTrip(b);
+      assert.deepEqual(c.pushes, [pushOf(toC)]);
+      assert.deepEqual(c2.pushes, [pushOf(toC)]);
+      assert.deepEqual(b.pushes, [pushOf(fromA)], 'b gets no A–C push');
+    },
+  );
 
   it('never shows A–B history to a third user: C naming B reads the empty B–C channel', TEST, async () => {
     const a = await h.user('pha');

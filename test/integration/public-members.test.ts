@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ChatClient, sleep } from '../helpers/client.js';
 import { joined } from '../helpers/chat.js';
+import { type ChatClient, sleep } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 /** Whether `observer`'s join of the public channel lists `userUUID`. */

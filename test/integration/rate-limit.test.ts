@@ -71,7 +71,10 @@ describe('rate limit per connection (RATE_LIMIT_PER_SEC=5, RATE_LIMIT_BURST=10)'
     const drained = await pipeline(client, auth, BURST + 5, 'd');
     const codes = drained.map((r) => r.error?.code);
     assert.deepEqual(codes.slice(0, BURST), Array(BURST).fill(5));
-    assert.ok(codes.slice(BURST).every((code) => code === 5 || code === 10), JSON.stringify(codes));
+    assert.ok(
+      codes.slice(BURST).every((code) => code === 5 || code === 10),
+      JSON.stringify(codes),
+    );
     const tenBeforeFive = codes.slice(BURST).filter((code) => code === 10).length;
     assert.ok(tenBeforeFive >= 3, `bad credentials while limited: ${JSON.stringify(codes)}`);
 

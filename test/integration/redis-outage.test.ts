@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { ChatClient, type Frame, sleep } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
-import { type TestServer, startServer } from '../helpers/server.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 /** The contract says "within 2 s" (REDIS_COMMAND_TIMEOUT_MS); generous for 2 shared cores. */
 const ERROR_11_WITHIN_MS = 5000;
@@ -26,7 +26,10 @@ const send = (client: ChatClient, message: string): Promise<Frame> =>
 async function history(client: ChatClient): Promise<Frame[]> {
   const all: Frame[] = [];
   for (let offset = 0; offset < 10_000; offset += 99) {
-    const reply = await client.authed({ type: 'channelMessages', channelMessages: { recipientUUID: 0, offset, limit: 99 } });
+    const reply = await client.authed({
+      type: 'channelMessages',
+      channelMessages: { recipientUUID: 0, offset, limit: 99 },
+    });
     assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
     all.push(...reply.channelMessages.messages);
     if (all.length >= reply.channelMessages.messagesTotal || reply.channelMessages.messagesReceived === 0) break;
@@ -139,7 +142,10 @@ describe('Redis outage', () => {
 
   it('has every acknowledged message in history exactly once, and none that got error 11', async () => {
     const stored = await history(await freshNodeClient());
-    assert.deepEqual(stored.map((m) => m.UUID), acknowledged);
+    assert.deepEqual(
+      stored.map((m) => m.UUID),
+      acknowledged,
+    );
     for (const text of refused) {
       assert.ok(!stored.some((m) => m.message === text), `"${text}" got error 11 but was stored`);
     }
@@ -155,10 +161,7 @@ describe('Redis outage', () => {
       sender.authed({ type: 'channelMessages', channelMessages: { recipientUUID: 0, limit: 99 } }),
     );
     assert.equal(read.type, 'channelRead', JSON.stringify(read));
-    assert.deepEqual(
-      read.channelMessages.messages.map((m: Frame) => m.UUID).reverse(),
-      acknowledged,
-    );
+    assert.deepEqual(read.channelMessages.messages.map((m: Frame) => m.UUID).reverse(), acknowledged);
   });
 
   it('serves channelJoin again on the node that lived through the outage', async () => {
@@ -189,6 +192,9 @@ describe('Redis outage', () => {
     }
     // Pipelined on one connection: stored in send order.
     const mine = stored.filter((m) => durable.includes(m.UUID));
-    assert.deepEqual(mine.map((m) => m.message), texts);
+    assert.deepEqual(
+      mine.map((m) => m.message),
+      texts,
+    );
   });
 });

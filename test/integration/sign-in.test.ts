@@ -162,7 +162,11 @@ describe('signIn', () => {
     it('uses `signIn` when `signId` is null, and answers 2 when neither is given', async () => {
       const client = await h.connect();
       const name = uniqueName('NullSignId');
-      const reply = await client.request({ type: 'signIn', signId: null, signIn: { username: name, password: PASSWORD } });
+      const reply = await client.request({
+        type: 'signIn',
+        signId: null,
+        signIn: { username: name, password: PASSWORD },
+      });
       assertAuthorized(reply);
 
       for (const body of [{}, { signId: null }, { signId: null, signIn: null }]) {
@@ -220,7 +224,10 @@ describe('signIn', () => {
       const other = await h.connect();
       const unaffected = await other.request({ type: 'signIn', signId: { username: bystander, password: PASSWORD } });
       assertAuthorized(unaffected);
-      const wrongOther = await other.request({ type: 'signIn', signId: { username: bystander, password: 'wrong pass' } });
+      const wrongOther = await other.request({
+        type: 'signIn',
+        signId: { username: bystander, password: 'wrong pass' },
+      });
       assert.equal(wrongOther.error?.code, 6, JSON.stringify(wrongOther));
     });
 

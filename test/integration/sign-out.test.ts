@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { onLine, pollOnLine } from '../helpers/chat.js';
-import { type ChatClient, type Credentials, type Frame } from '../helpers/client.js';
+import type { ChatClient, Credentials, Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const PASSWORD = 'correct horse';
@@ -58,9 +58,15 @@ describe('signOut', () => {
       const first = await h.user('twokeys');
       const keyA = { ...first.auth };
       const second = await h.connect();
-      const signIn = await second.request({ type: 'signIn', signId: { username: await usernameOf(first), password: PASSWORD } });
+      const signIn = await second.request({
+        type: 'signIn',
+        signId: { username: await usernameOf(first), password: PASSWORD },
+      });
       assert.equal(signIn.type, 'authorized', JSON.stringify(signIn));
-      const keyB = { userUUID: signIn.authorized.userUUID as string, userAccessKey: signIn.authorized.accessKey as string };
+      const keyB = {
+        userUUID: signIn.authorized.userUUID as string,
+        userAccessKey: signIn.authorized.accessKey as string,
+      };
       assert.equal(keyB.userUUID, keyA.userUUID);
 
       const out = await first.request({ type: 'signOut', ...keyA });
@@ -85,7 +91,10 @@ describe('signOut', () => {
 
       // A control connection joined to the same channel gets the push.
       const watcher = await h.user('watcher');
-      assert.equal((await watcher.authed({ type: 'channelJoin', channelJoin: { recipientUUID: 0 } })).type, 'channelJoin');
+      assert.equal(
+        (await watcher.authed({ type: 'channelJoin', channelJoin: { recipientUUID: 0 } })).type,
+        'channelJoin',
+      );
       const sender = await h.user('sender');
       const sent = await sender.authed({
         type: 'channelMessage',
@@ -109,7 +118,10 @@ describe('signOut', () => {
       const userUUID = first.auth.userUUID;
       // A second connection bound to the same user by a signIn (a second key).
       const second = await h.connect();
-      const signIn = await second.request({ type: 'signIn', signId: { username: await usernameOf(first), password: PASSWORD } });
+      const signIn = await second.request({
+        type: 'signIn',
+        signId: { username: await usernameOf(first), password: PASSWORD },
+      });
       assert.equal(signIn.type, 'authorized', JSON.stringify(signIn));
       assert.equal(await onLine(observer, userUUID), true);
 

@@ -70,12 +70,18 @@ describe('slow consumer', () => {
 
     // The normal reader got every push, in order.
     const pushes = await reader.waitForPushes(sent.length, 30_000);
-    assert.deepEqual(pushes.map((push) => push.channelMessage.UUID), sent);
+    assert.deepEqual(
+      pushes.map((push) => push.channelMessage.UUID),
+      sent,
+    );
     assert.equal(reader.ws.readyState, WebSocket.OPEN);
 
     // The sender is still connected and served, and so is the reader.
     assert.equal(sender.ws.readyState, WebSocket.OPEN);
-    const more = await sender.authed({ type: 'channelMessage', channelMessage: { recipientUUID: 0, message: 'after' } });
+    const more = await sender.authed({
+      type: 'channelMessage',
+      channelMessage: { recipientUUID: 0, message: 'after' },
+    });
     assert.equal(more.type, 'channelMessage', JSON.stringify(more));
     const readerUsers = await reader.authed({ type: 'users' });
     assert.equal(readerUsers.type, 'users');

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ChatClient, type Frame } from '../helpers/client.js';
-import { type TestRedis, startTestRedis } from '../helpers/redis.js';
-import { type TestServer, exitWithin, startServer } from '../helpers/server.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { exitWithin, startServer, type TestServer } from '../helpers/server.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -120,7 +120,12 @@ describe('start-up and shutdown', () => {
     const client = await connect(node.url);
     const frames: Frame[] = [];
     client.ws.on('message', (data) => frames.push(JSON.parse(String(data))));
-    client.sendJson({ type: 'signUp', SUUID: client.sessionUUID, id: 'inflight', signUp: { username: 'in-flight', password: 'correct horse' } });
+    client.sendJson({
+      type: 'signUp',
+      SUUID: client.sessionUUID,
+      id: 'inflight',
+      signUp: { username: 'in-flight', password: 'correct horse' },
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const exited = node.stop();
     assert.equal(await closedWithin(client.closed, 10_000), 1001);

@@ -11,10 +11,10 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { type ChatNode, startChatNode } from '../../src/chat-node.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { type Tracing, startTracing } from '../../src/telemetry/tracing.js';
+import { startTracing, type Tracing } from '../../src/telemetry/tracing.js';
 import { joined, send } from '../helpers/chat.js';
 import { ChatClient, sleep } from '../helpers/client.js';
-import { type TestRedis, startTestRedis } from '../helpers/redis.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 
 describe('tracing across two nodes', () => {
   const exporter = new InMemorySpanExporter();
@@ -69,7 +69,11 @@ describe('tracing across two nodes', () => {
     assert.equal(receive.attributes['wschat.node'], 'node-a');
     const validate = inTrace.find((span) => span.name === 'chat.validate');
     assert.equal(validate?.parentSpanContext?.spanId, receive.spanContext().spanId, 'validate is a child of receive');
-    assert.equal(sendSpan.parentSpanContext?.spanId, receive.spanContext().spanId, 'the actor span is a child of receive');
+    assert.equal(
+      sendSpan.parentSpanContext?.spanId,
+      receive.spanContext().spanId,
+      'the actor span is a child of receive',
+    );
     const redisSpan = inTrace.find((span) => span.parentSpanContext?.spanId === sendSpan.spanContext().spanId);
     assert.ok(redisSpan, `a Redis command span under the send in ${names.join(', ')}`);
     assert.match(redisSpan.name, /^eval/);
@@ -80,6 +84,6 @@ describe('tracing across two nodes', () => {
       assert.equal(pushSpan.parentSpanContext?.spanId, sendSpan.spanContext().spanId, 'each push continues the send');
     }
     const onB = pushes.find((span) => span.attributes['wschat.node'] === 'node-b');
-    assert.equal(onB?.attributes['wschat.recipients'], 1, "node B pushed to its one joined connection");
+    assert.equal(onB?.attributes['wschat.recipients'], 1, 'node B pushed to its one joined connection');
   });
 });

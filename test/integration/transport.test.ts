@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
-import { WebSocket, type ClientOptions } from 'ws';
+import { type ClientOptions, WebSocket } from 'ws';
 import { ChatClient, type Frame, sleep } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
@@ -122,7 +122,10 @@ describe('transport', () => {
       const raw = await rawConnect(`ws://127.0.0.1:${h.server.port}/ws?token=1`);
       try {
         assert.equal(raw.ready.type, 'ready');
-        assert.match(raw.ready.ready.sessionUUID, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        assert.match(
+          raw.ready.ready.sessionUUID,
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
       } finally {
         raw.ws.close();
       }
@@ -171,7 +174,7 @@ describe('transport', () => {
       await assertServed(client);
     });
 
-    it('never lets one connection\'s bad frames affect another connection', async () => {
+    it("never lets one connection's bad frames affect another connection", async () => {
       const bystander = await h.user('bystander');
       const joined = await bystander.authed({ type: 'channelJoin', channelJoin: { recipientUUID: 0 } });
       assert.equal(joined.type, 'channelJoin');
@@ -181,7 +184,10 @@ describe('transport', () => {
       const binary = await h.connect();
       const garbage = await h.connect();
       // The bystander's request is in flight while the others misbehave.
-      const pending = bystander.authed({ type: 'channelMessage', channelMessage: { recipientUUID: 0, message: 'still here' } });
+      const pending = bystander.authed({
+        type: 'channelMessage',
+        channelMessage: { recipientUUID: 0, message: 'still here' },
+      });
       oversized.ws.send(paddedRequest(oversized.sessionUUID, MAX_FRAME_BYTES + 1));
       badUtf8.ws.send(Buffer.from([0xc3, 0x28]), { binary: false });
       binary.ws.send(Buffer.from([0, 1, 2, 3]), { binary: true });
@@ -195,7 +201,10 @@ describe('transport', () => {
       assert.equal((await garbage.nextReply()).error?.code, 1);
       assert.equal((await garbage.nextReply()).error?.code, 1);
 
-      const after = await bystander.authed({ type: 'channelMessage', channelMessage: { recipientUUID: 0, message: 'after' } });
+      const after = await bystander.authed({
+        type: 'channelMessage',
+        channelMessage: { recipientUUID: 0, message: 'after' },
+      });
       assert.equal(after.type, 'channelMessage', JSON.stringify(after));
       await assertServed(bystander);
       await assertServed(binary);

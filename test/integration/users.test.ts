@@ -58,7 +58,8 @@ describe('users', () => {
 
     it('show the name as spelled at sign-up', async () => {
       const names = (await everyone(observer)).map((u) => u.Username);
-      for (const username of ['zeta', 'Alpha', 'ＧＡＭＭＡ', 'AB-c', 'Ärger']) assert.ok(names.includes(username), username);
+      for (const username of ['zeta', 'Alpha', 'ＧＡＭＭＡ', 'AB-c', 'Ärger'])
+        assert.ok(names.includes(username), username);
     });
   });
 
@@ -69,9 +70,11 @@ describe('users', () => {
         entries.map((u) => u.Username),
         [...entries].sort(compareEntries).map((u) => u.Username),
       );
-      const mine = entries.map((u) => u.Username).filter((name) =>
-        ['zeta', 'Alpha', 'beta', 'ＧＡＭＭＡ', 'ab', 'abc', 'AB-c', 'Ärger', 'delta'].includes(name),
-      );
+      const mine = entries
+        .map((u) => u.Username)
+        .filter((name) =>
+          ['zeta', 'Alpha', 'beta', 'ＧＡＭＭＡ', 'ab', 'abc', 'AB-c', 'Ärger', 'delta'].includes(name),
+        );
       assert.deepEqual(mine, ['ab', 'AB-c', 'abc', 'Alpha', 'beta', 'delta', 'ＧＡＭＭＡ', 'zeta', 'Ärger']);
     });
   });

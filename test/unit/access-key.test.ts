@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { digestSecret, formatAccessKey, newAccessKey, parseAccessKey, sameDigest } from '../../src/actors/access-key.js';
+import {
+  digestSecret,
+  formatAccessKey,
+  newAccessKey,
+  parseAccessKey,
+  sameDigest,
+} from '../../src/actors/access-key.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 

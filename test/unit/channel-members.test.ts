@@ -39,7 +39,8 @@ function normalized(snapshot: MembersSnapshot): [string, string[]][] {
 const sortedUsers = (m: ChannelMembers): string[] => m.users().sort();
 
 /** As the channel actor stores and restores it: through JSON. */
-const roundTrip = (m: ChannelMembers): ChannelMembers => ChannelMembers.fromSnapshot(JSON.parse(JSON.stringify(m.toSnapshot())));
+const roundTrip = (m: ChannelMembers): ChannelMembers =>
+  ChannelMembers.fromSnapshot(JSON.parse(JSON.stringify(m.toSnapshot())));
 
 describe('ChannelMembers', () => {
   it('starts empty', () => {
@@ -185,22 +186,43 @@ describe('ChannelMembers', () => {
 describe('ChannelMembers (property)', () => {
   const users = ['u1', 'u2', 'u3', ALICE];
   const nodes = ['n1', 'n2', 'n3'];
-  const entryArb: fc.Arbitrary<MailboxEntry> = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('join' as const), userUUID: fc.constantFrom(...users), nodeId: fc.constantFrom(...nodes) }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('leave' as const), userUUID: fc.constantFrom(...users), nodeId: fc.constantFrom(...nodes) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('nodeGone' as const), nodeId: fc.constantFrom(...nodes) }) },
-    {
-      weight: 1,
-      arbitrary: fc.record({
-        kind: fc.constant('message' as const),
-        position: fc.integer({ min: 1, max: 100 }),
-        origin: fc.constant('s'),
-        traceparent: fc.constant(''),
-        frame: fc.constant(Buffer.from('{}')),
-      }),
-    },
-  ).map((entry) => ({ ...entry, seq: 1 }) as MailboxEntry);
-  const entriesArb = fc.array(entryArb, { maxLength: 60 }).map((entries) => entries.map((e, i) => ({ ...e, seq: i + 1 })));
+  const entryArb: fc.Arbitrary<MailboxEntry> = fc
+    .oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant('join' as const),
+          userUUID: fc.constantFrom(...users),
+          nodeId: fc.constantFrom(...nodes),
+        }),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          kind: fc.constant('leave' as const),
+          userUUID: fc.constantFrom(...users),
+          nodeId: fc.constantFrom(...nodes),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('nodeGone' as const), nodeId: fc.constantFrom(...nodes) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('message' as const),
+          position: fc.integer({ min: 1, max: 100 }),
+          origin: fc.constant('s'),
+          traceparent: fc.constant(''),
+          frame: fc.constant(Buffer.from('{}')),
+        }),
+      },
+    )
+    .map((entry) => ({ ...entry, seq: 1 }) as MailboxEntry);
+  const entriesArb = fc
+    .array(entryArb, { maxLength: 60 })
+    .map((entries) => entries.map((e, i) => ({ ...e, seq: i + 1 })));
 
   it('snapshot-replay law: apply a prefix, snapshot, restore, apply the rest == apply all', () => {
     fc.assert(
@@ -223,7 +245,8 @@ describe('ChannelMembers (property)', () => {
         for (const entry of entries) {
           if (entry.kind === 'join') pairs.add(`${entry.userUUID} ${entry.nodeId}`);
           else if (entry.kind === 'leave') pairs.delete(`${entry.userUUID} ${entry.nodeId}`);
-          else if (entry.kind === 'nodeGone') for (const pair of [...pairs]) if (pair.endsWith(` ${entry.nodeId}`)) pairs.delete(pair);
+          else if (entry.kind === 'nodeGone')
+            for (const pair of [...pairs]) if (pair.endsWith(` ${entry.nodeId}`)) pairs.delete(pair);
         }
         const model: MembersSnapshot = {};
         for (const pair of pairs) {
@@ -233,7 +256,8 @@ describe('ChannelMembers (property)', () => {
         const m = members(...entries);
         assert.deepEqual(normalized(m.toSnapshot()), normalized(model));
         assert.deepEqual(sortedUsers(m), Object.keys(model).sort());
-        for (const nodesOfUser of Object.values(m.toSnapshot())) assert.ok(nodesOfUser.length > 0, 'no user is listed with no node');
+        for (const nodesOfUser of Object.values(m.toSnapshot()))
+          assert.ok(nodesOfUser.length > 0, 'no user is listed with no node');
       }),
       { numRuns: 1000 },
     );

@@ -48,9 +48,18 @@ function everyStage(text: string): void {
   const stages: (() => unknown)[] = [
     () => checkRouting(raw, SESSION),
     () => readCredentials(raw),
-    ...(['signIn', 'signUp', 'signOut', 'users', 'channelJoin', 'channelMessage', 'channelMessages', 'channelLeave'] as const).map(
-      (type) => () => readPayload(type, raw),
-    ),
+    ...(
+      [
+        'signIn',
+        'signUp',
+        'signOut',
+        'users',
+        'channelJoin',
+        'channelMessage',
+        'channelMessages',
+        'channelLeave',
+      ] as const
+    ).map((type) => () => readPayload(type, raw)),
   ];
   for (const stage of stages) {
     try {
@@ -63,7 +72,9 @@ function everyStage(text: string): void {
 
 function assertProtocolError(error: unknown): void {
   if (!(error instanceof ProtocolError)) {
-    throw new Error(`not a ProtocolError: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    throw new Error(
+      `not a ProtocolError: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
   }
   assert.ok(Number.isInteger(error.code) && error.code >= 1 && error.code <= 11, `code ${error.code}`);
   assert.equal(typeof error.message, 'string');
@@ -86,7 +97,20 @@ function check(text: string): void {
 const { key, junk } = junkArbitraries({
   moreSpecialKeys: ['then', 'length'],
   hugeNumbers: [1e21, -1e21, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, -0, 0.5, 99.999, 1e100],
-  oddStrings: ['', ' ', '0', '00', 'null', '\ud800', 'a\udfffb', '\u0000', '\u200b', '😀', 'x'.repeat(5000), USER.toUpperCase()],
+  oddStrings: [
+    '',
+    ' ',
+    '0',
+    '00',
+    'null',
+    '\ud800',
+    'a\udfffb',
+    '\u0000',
+    '\u200b',
+    '😀',
+    'x'.repeat(5000),
+    USER.toUpperCase(),
+  ],
   maxDepth: 4,
 });
 
@@ -111,7 +135,13 @@ const valid: Record<RequestType, Record<string, unknown>> = {
     ...credentials,
     channelMessages: { recipientUUID: '0', offset: 0, limit: 10 },
   },
-  channelLeave: { type: 'channelLeave', SUUID: SESSION, id: 'h', ...credentials, channelLeave: { recipientUUID: USER } },
+  channelLeave: {
+    type: 'channelLeave',
+    SUUID: SESSION,
+    id: 'h',
+    ...credentials,
+    channelLeave: { recipientUUID: USER },
+  },
 };
 
 const mutation = mutationArbitrary({
@@ -135,7 +165,12 @@ const mangledText = fc
     let out = text;
     for (const [at, kind, chars] of edits) {
       const i = at % (out.length + 1);
-      out = kind === 0 ? out.slice(0, i) + chars + out.slice(i) : kind === 1 ? out.slice(0, i) + out.slice(i + 1) : out.slice(0, i) + chars + out.slice(i + chars.length);
+      out =
+        kind === 0
+          ? out.slice(0, i) + chars + out.slice(i)
+          : kind === 1
+            ? out.slice(0, i) + out.slice(i + 1)
+            : out.slice(0, i) + chars + out.slice(i + chars.length);
     }
     return out;
   });
@@ -149,11 +184,17 @@ describe('the frame parsing pipeline (property)', () => {
   });
 
   it('answers any JSON value with a result or a ProtocolError of code 1..11', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => check(JSON.stringify(value) ?? 'null')), { numRuns: NUM_RUNS });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => check(JSON.stringify(value) ?? 'null')),
+      { numRuns: NUM_RUNS },
+    );
   });
 
   it('answers any junk value with a result or a ProtocolError of code 1..11', () => {
-    fc.assert(fc.property(junk, (value) => check(JSON.stringify(value) ?? 'null')), { numRuns: NUM_RUNS });
+    fc.assert(
+      fc.property(junk, (value) => check(JSON.stringify(value) ?? 'null')),
+      { numRuns: NUM_RUNS },
+    );
   });
 
   it('answers mangled JSON text with a result or a ProtocolError of code 1..11', () => {
@@ -172,13 +213,17 @@ describe('the frame parsing pipeline (property)', () => {
 
   it('a mutation that only touches the id gives 2 exactly when the id is not echoable', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...Object.values(valid)), fc.oneof(junk, fc.string({ maxLength: 70 })), (base, id) => {
-        const text = JSON.stringify({ ...base, id });
-        const raw = parseFrame(text);
-        const outcome = pipeline(text);
-        if (raw.id == null || echoableId(raw) !== undefined) assert.deepEqual(outcome, { ok: true });
-        else assert.deepEqual(outcome, { ok: false, code: 2 });
-      }),
+      fc.property(
+        fc.constantFrom(...Object.values(valid)),
+        fc.oneof(junk, fc.string({ maxLength: 70 })),
+        (base, id) => {
+          const text = JSON.stringify({ ...base, id });
+          const raw = parseFrame(text);
+          const outcome = pipeline(text);
+          if (raw.id == null || echoableId(raw) !== undefined) assert.deepEqual(outcome, { ok: true });
+          else assert.deepEqual(outcome, { ok: false, code: 2 });
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   });

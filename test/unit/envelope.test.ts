@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  MAX_ID_LENGTH,
   checkRouting,
   echoableId,
+  MAX_ID_LENGTH,
   parseFrame,
   readCredentials,
   readPayload,
@@ -44,13 +44,21 @@ describe('parseFrame', () => {
 
   it('gives error 1 for text that is not JSON', () => {
     for (const text of ['', ' ', 'hello', '{', '{"a":1', "{'a':1}", '{"a":1}}', 'undefined', '{a:1}']) {
-      assert.equal(codeOf(() => parseFrame(text)), ErrorCode.MalformedFrame, JSON.stringify(text));
+      assert.equal(
+        codeOf(() => parseFrame(text)),
+        ErrorCode.MalformedFrame,
+        JSON.stringify(text),
+      );
     }
   });
 
   it('gives error 1 for JSON that is not an object', () => {
     for (const text of ['null', '[]', '[{}]', '0', '"{}"', 'true', 'false', '1e999']) {
-      assert.equal(codeOf(() => parseFrame(text)), ErrorCode.MalformedFrame, text);
+      assert.equal(
+        codeOf(() => parseFrame(text)),
+        ErrorCode.MalformedFrame,
+        text,
+      );
     }
   });
 
@@ -86,20 +94,46 @@ describe('checkRouting', () => {
   });
 
   it('gives error 3 for a missing, non-string or unknown type', () => {
-    for (const type of [undefined, null, 1, {}, ['users'], '', 'channelRead', 'Users', 'toString', '__proto__', 'hasOwnProperty']) {
-      assert.equal(codeOf(() => checkRouting({ type, SUUID: SESSION }, SESSION)), ErrorCode.UnknownType, String(type));
+    for (const type of [
+      undefined,
+      null,
+      1,
+      {},
+      ['users'],
+      '',
+      'channelRead',
+      'Users',
+      'toString',
+      '__proto__',
+      'hasOwnProperty',
+    ]) {
+      assert.equal(
+        codeOf(() => checkRouting({ type, SUUID: SESSION }, SESSION)),
+        ErrorCode.UnknownType,
+        String(type),
+      );
     }
   });
 
   it('gives error 4 for a missing or different SUUID', () => {
     for (const SUUID of [undefined, null, '', SESSION.toUpperCase(), `${SESSION} `, 1]) {
-      assert.equal(codeOf(() => checkRouting({ type: 'users', SUUID }, SESSION)), ErrorCode.SessionMismatch, String(SUUID));
+      assert.equal(
+        codeOf(() => checkRouting({ type: 'users', SUUID }, SESSION)),
+        ErrorCode.SessionMismatch,
+        String(SUUID),
+      );
     }
   });
 
   it('reports 3 before 4', () => {
-    assert.equal(codeOf(() => checkRouting({ type: 'nope' }, SESSION)), ErrorCode.UnknownType);
-    assert.equal(codeOf(() => checkRouting({}, SESSION)), ErrorCode.UnknownType);
+    assert.equal(
+      codeOf(() => checkRouting({ type: 'nope' }, SESSION)),
+      ErrorCode.UnknownType,
+    );
+    assert.equal(
+      codeOf(() => checkRouting({}, SESSION)),
+      ErrorCode.UnknownType,
+    );
   });
 
   it('never quotes the submitted type', () => {
@@ -118,7 +152,6 @@ describe('readCredentials', () => {
       );
     }
   });
-
 
   it('returns the credentials with the user UUID lower-cased', () => {
     assert.deepEqual(readCredentials({ userUUID: USER.toUpperCase(), userAccessKey: KEY }), {
@@ -143,7 +176,11 @@ describe('readCredentials', () => {
       { userUUID: [USER], userAccessKey: [KEY] },
     ];
     for (const raw of cases) {
-      assert.equal(codeOf(() => readCredentials(raw)), ErrorCode.Unauthorized, JSON.stringify(raw));
+      assert.equal(
+        codeOf(() => readCredentials(raw)),
+        ErrorCode.Unauthorized,
+        JSON.stringify(raw),
+      );
     }
   });
 });
@@ -162,7 +199,11 @@ describe('readPayload', () => {
 
   it('gives error 2 for an id of another type or length', () => {
     for (const id of [1, true, 'x'.repeat(65), ['r1'], { id: 'r1' }]) {
-      assert.equal(codeOf(() => readPayload('users', { id })), ErrorCode.InvalidRequest, JSON.stringify(id));
+      assert.equal(
+        codeOf(() => readPayload('users', { id })),
+        ErrorCode.InvalidRequest,
+        JSON.stringify(id),
+      );
     }
   });
 
@@ -177,27 +218,43 @@ describe('readPayload', () => {
       ['channelLeave', {}],
     ];
     for (const [type, raw] of cases) {
-      assert.equal(codeOf(() => readPayload(type, raw)), ErrorCode.InvalidRequest, `${type} ${JSON.stringify(raw)}`);
+      assert.equal(
+        codeOf(() => readPayload(type, raw)),
+        ErrorCode.InvalidRequest,
+        `${type} ${JSON.stringify(raw)}`,
+      );
     }
   });
 
   it('names the field at fault in the message', () => {
-    assert.equal(messageOf(() => readPayload('signUp', { signUp: { username: 'Alice' } })), 'signUp.password is required');
+    assert.equal(
+      messageOf(() => readPayload('signUp', { signUp: { username: 'Alice' } })),
+      'signUp.password is required',
+    );
     assert.equal(
       messageOf(() => readPayload('users', { users: { limit: '5' } })),
       'users.limit: expected integer',
     );
-    assert.equal(messageOf(() => readPayload('users', { users: { limit: 5000 } })), 'users.limit: out of range');
+    assert.equal(
+      messageOf(() => readPayload('users', { users: { limit: 5000 } })),
+      'users.limit: out of range',
+    );
   });
 
   it('never quotes the submitted password or message', () => {
     const password = 'hunter2'; // too short: refused
     const message = messageOf(() => readPayload('signUp', { signUp: { username: 'Alice', password } }));
     assert.ok(!message.includes(password), message);
-    const wrongType = messageOf(() => readPayload('signIn', { signId: { username: 'Alice', password: ['sekrit-pw'] } }));
+    const wrongType = messageOf(() =>
+      readPayload('signIn', { signId: { username: 'Alice', password: ['sekrit-pw'] } }),
+    );
     assert.ok(!wrongType.includes('sekrit-pw'), wrongType);
     const longPassword = 'p'.repeat(73);
-    assert.ok(!messageOf(() => readPayload('signUp', { signUp: { username: 'A', password: longPassword } })).includes(longPassword));
+    assert.ok(
+      !messageOf(() => readPayload('signUp', { signUp: { username: 'A', password: longPassword } })).includes(
+        longPassword,
+      ),
+    );
   });
 
   it('gives error 2, not another exception, for an object whose toString is not a function', () => {
@@ -212,7 +269,11 @@ describe('readPayload', () => {
       ['channelMessages', { channelMessages: { recipientUUID: 0, limit: junk } }],
     ];
     for (const [type, raw] of cases) {
-      assert.equal(codeOf(() => readPayload(type, raw)), ErrorCode.InvalidRequest, `${type}`);
+      assert.equal(
+        codeOf(() => readPayload(type, raw)),
+        ErrorCode.InvalidRequest,
+        `${type}`,
+      );
     }
   });
 });

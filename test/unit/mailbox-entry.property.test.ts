@@ -45,7 +45,10 @@ const KIND_CODES = { join: 'j', leave: 'l', nodeGone: 'g' } as const;
 function publishedPayload(entry: MailboxEntry): Buffer {
   if (entry.kind === 'message') {
     // seq .. '|m|' .. n .. '|' .. ARGV[8] .. '|' .. ARGV[9] .. '|' .. ARGV[7]
-    return Buffer.concat([Buffer.from(`${entry.seq}|m|${entry.position}|${entry.origin}|${entry.traceparent}|`, 'utf8'), entry.frame]);
+    return Buffer.concat([
+      Buffer.from(`${entry.seq}|m|${entry.position}|${entry.origin}|${entry.traceparent}|`, 'utf8'),
+      entry.frame,
+    ]);
   }
   // seq .. '|' .. ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4]  (ARGV[3] is '' for 'g')
   const user = entry.kind === 'nodeGone' ? '' : entry.userUUID;
@@ -107,7 +110,9 @@ describe('mailbox entry parsers (property)', () => {
 
   it('parseStreamEntry never throws on arbitrary ids and fields, and what it accepts has a positive seq', () => {
     const buffer = fc.oneof(
-      fc.constantFrom('k', 'm', 'j', 'l', 'g', 'p', 'o', 'tp', 'f', 'u', 'n', '1', '1-0', '').map((s) => Buffer.from(s)),
+      fc
+        .constantFrom('k', 'm', 'j', 'l', 'g', 'p', 'o', 'tp', 'f', 'u', 'n', '1', '1-0', '')
+        .map((s) => Buffer.from(s)),
       fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b)),
     );
     fc.assert(

@@ -104,7 +104,11 @@ describe('parsePublishedEntry', () => {
   it('returns null for an unknown kind', () => {
     for (const kind of ['x', '', 'M', 'J', 'jj', 'mx', 'join', 'g2']) {
       assert.equal(published(`3|${kind}|${USER}|${NODE}`), null, `kind ${JSON.stringify(kind)}`);
-      assert.equal(published(`3|${kind}|1|${SESSION}||frame`), null, `kind ${JSON.stringify(kind)} with message fields`);
+      assert.equal(
+        published(`3|${kind}|1|${SESSION}||frame`),
+        null,
+        `kind ${JSON.stringify(kind)} with message fields`,
+      );
     }
   });
 
@@ -135,7 +139,13 @@ describe('parsePublishedEntry', () => {
   });
 
   it('never throws on arbitrary bytes', () => {
-    for (const payload of [Buffer.alloc(0), Buffer.from([0x7c]), Buffer.from([0x7c, 0x6d]), Buffer.from('||||||'), Buffer.from([0xff, 0xfe])]) {
+    for (const payload of [
+      Buffer.alloc(0),
+      Buffer.from([0x7c]),
+      Buffer.from([0x7c, 0x6d]),
+      Buffer.from('||||||'),
+      Buffer.from([0xff, 0xfe]),
+    ]) {
       assert.equal(parsePublishedEntry(payload), null);
     }
   });
@@ -164,12 +174,29 @@ describe('parseStreamEntry', () => {
 
   it('reads fields whatever their order', () => {
     const entry = stream('12-0', 'f', 'x', 'tp', '', 'o', SESSION, 'p', '3', 'k', 'm');
-    assert.deepEqual(plain(entry), { seq: 12, kind: 'message', position: 3, origin: SESSION, traceparent: '', frame: Buffer.from('x').toString('hex') });
+    assert.deepEqual(plain(entry), {
+      seq: 12,
+      kind: 'message',
+      position: 3,
+      origin: SESSION,
+      traceparent: '',
+      frame: Buffer.from('x').toString('hex'),
+    });
   });
 
   it('parses join, leave and node-gone entries as mailbox-member.lua stores them', () => {
-    assert.deepEqual(stream('4-0', 'k', 'j', 'u', USER, 'n', NODE), { seq: 4, kind: 'join', userUUID: USER, nodeId: NODE });
-    assert.deepEqual(stream('5-0', 'k', 'l', 'u', USER, 'n', NODE), { seq: 5, kind: 'leave', userUUID: USER, nodeId: NODE });
+    assert.deepEqual(stream('4-0', 'k', 'j', 'u', USER, 'n', NODE), {
+      seq: 4,
+      kind: 'join',
+      userUUID: USER,
+      nodeId: NODE,
+    });
+    assert.deepEqual(stream('5-0', 'k', 'l', 'u', USER, 'n', NODE), {
+      seq: 5,
+      kind: 'leave',
+      userUUID: USER,
+      nodeId: NODE,
+    });
     assert.deepEqual(stream('6-0', 'k', 'g', 'u', '', 'n', NODE), { seq: 6, kind: 'nodeGone', nodeId: NODE });
   });
 
@@ -201,7 +228,11 @@ describe('parseStreamEntry', () => {
 
   it('returns null for a message whose position is not an integer', () => {
     for (const position of ['abc', '1.5', 'NaN', '1e400']) {
-      assert.equal(stream('4-0', 'k', 'm', 'p', position, 'o', SESSION, 'tp', '', 'f', 'x'), null, `position ${position}`);
+      assert.equal(
+        stream('4-0', 'k', 'm', 'p', position, 'o', SESSION, 'tp', '', 'f', 'x'),
+        null,
+        `position ${position}`,
+      );
     }
   });
 
@@ -220,6 +251,11 @@ describe('parseStreamEntry', () => {
   });
 
   it('ignores a trailing field name without a value', () => {
-    assert.deepEqual(stream('4-0', 'k', 'j', 'u', USER, 'n', NODE, 'dangling'), { seq: 4, kind: 'join', userUUID: USER, nodeId: NODE });
+    assert.deepEqual(stream('4-0', 'k', 'j', 'u', USER, 'n', NODE, 'dangling'), {
+      seq: 4,
+      kind: 'join',
+      userUUID: USER,
+      nodeId: NODE,
+    });
   });
 });

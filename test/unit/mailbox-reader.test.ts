@@ -138,9 +138,14 @@ class FakeConsumer implements MailboxConsumer {
   }
 }
 
-const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
-function setup(options: Partial<MailboxReaderOptions> = {}): { mailbox: FakeMailbox; consumer: FakeConsumer; reader: MailboxReader } {
+function setup(options: Partial<MailboxReaderOptions> = {}): {
+  mailbox: FakeMailbox;
+  consumer: FakeConsumer;
+  reader: MailboxReader;
+} {
   const mailbox = new FakeMailbox();
   const consumer = new FakeConsumer();
   const reader = new MailboxReader(
@@ -182,7 +187,10 @@ describe('MailboxReader', () => {
     mailbox.appendMany(3);
     await reader.open();
     assert.deepEqual(consumer.restores, ['']);
-    assert.deepEqual(consumer.applied, range(1, 3).map((seq) => ({ seq, deliver: true })));
+    assert.deepEqual(
+      consumer.applied,
+      range(1, 3).map((seq) => ({ seq, deliver: true })),
+    );
   });
 
   it('open reads in batches of at most 256 entries until the stream is exhausted', async () => {
@@ -322,7 +330,10 @@ describe('MailboxReader', () => {
     assert.equal(mailbox.opens, 2);
     assert.equal(consumer.restores.at(-1), JSON.stringify(range(1, 7)));
     assert.deepEqual(consumer.state, range(1, 10));
-    assert.deepEqual(consumer.applied.slice(2), [8, 9, 10].map((seq) => ({ seq, deliver: true })));
+    assert.deepEqual(
+      consumer.applied.slice(2),
+      [8, 9, 10].map((seq) => ({ seq, deliver: true })),
+    );
     assert.equal(reader.applied, 10);
     const payload = mailbox.append();
     reader.offer(payload);

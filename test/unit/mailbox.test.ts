@@ -48,7 +48,10 @@ describe('Mailbox', () => {
       );
     }
     await Promise.all(posts);
-    assert.deepEqual(order, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      order,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   it('runs one letter at a time', async () => {

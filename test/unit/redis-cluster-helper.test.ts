@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
-import { type TestRedisCluster, startTestRedisCluster } from '../helpers/redis-cluster.js';
+import { startTestRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
 
 const COMMAND_TIMEOUT_MS = 2000;
 /** Generous bounds for 2 shared cores; nothing here asserts on time. */
@@ -52,7 +52,15 @@ async function connectWithin(client: Cluster, timeoutMs: number): Promise<void> 
 
 /** A plain connection to one node; the caller disconnects it. */
 function nodeClient(port: number): Redis {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   return client;
 }
@@ -90,7 +98,12 @@ async function nodeWithConnection(cluster: TestRedisCluster, name: string): Prom
 }
 
 /** The app's Script.run (src/store/script.ts), typed for either client: EVALSHA, then EVAL on NOSCRIPT. */
-async function runScript(client: Redis | Cluster, lua: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+async function runScript(
+  client: Redis | Cluster,
+  lua: string,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
   const sha = createHash('sha1').update(lua).digest('hex');
   try {
     return await client.evalsha(sha, keys.length, ...keys, ...args);
@@ -122,10 +135,18 @@ function nextMessage(client: Cluster, topic: string, timeoutMs: number): Promise
  * a publish made while the subscription is moving to another node is lost,
  * which is pub/sub's contract.
  */
-async function publishUntilDelivered(publisher: Cluster, subscriber: Cluster, topic: string, message: string): Promise<void> {
+async function publishUntilDelivered(
+  publisher: Cluster,
+  subscriber: Cluster,
+  topic: string,
+  message: string,
+): Promise<void> {
   const received = nextMessage(subscriber, topic, DELIVERED_WITHIN_MS);
   let delivered = false;
-  received.then(() => (delivered = true), () => {});
+  received.then(
+    () => (delivered = true),
+    () => {},
+  );
   const deadline = Date.now() + DELIVERED_WITHIN_MS;
   while (!delivered && Date.now() < deadline) {
     await publisher.publish(topic, message).catch(() => 0);
@@ -184,7 +205,10 @@ describe('test Redis Cluster helper', () => {
     assert.equal(cluster.pids.filter((pid) => pid > 0).length, 3);
     for (const port of cluster.ports) {
       const nodes = await withNode(port, (node) => node.cluster('NODES') as Promise<string>);
-      const masters = nodes.trim().split('\n').filter((line) => line.split(' ')[2]?.includes('master'));
+      const masters = nodes
+        .trim()
+        .split('\n')
+        .filter((line) => line.split(' ')[2]?.includes('master'));
       assert.equal(masters.length, 3, nodes);
       for (const line of masters) assert.match(line, / connected \d+-\d+$/, line);
     }
@@ -210,7 +234,8 @@ describe('test Redis Cluster helper', () => {
   });
 
   it('a script runs by EVALSHA after NOSCRIPT fell back to EVAL, on two keys of one tag', async () => {
-    const lua = "redis.call('SET', KEYS[1], ARGV[1]); redis.call('SET', KEYS[2], ARGV[2]); return redis.call('MGET', KEYS[1], KEYS[2])";
+    const lua =
+      "redis.call('SET', KEYS[1], ARGV[1]); redis.call('SET', KEYS[2], ARGV[2]); return redis.call('MGET', KEYS[1], KEYS[2])";
     const sha = createHash('sha1').update(lua).digest('hex');
     const keys = ['{a}one', '{a}two'];
     const owner = await ownerOf(cluster, '{a}x');
@@ -230,7 +255,9 @@ describe('test Redis Cluster helper', () => {
       numberOfKeys: 2,
       lua: "local a = redis.call('GET', KEYS[1]); local b = redis.call('GET', KEYS[2]); redis.call('SET', KEYS[1], b); redis.call('SET', KEYS[2], a); return {b, a}",
     });
-    const swapPair = (client as unknown as { swapPair(k1: string, k2: string): Promise<string[]> }).swapPair.bind(client);
+    const swapPair = (client as unknown as { swapPair(k1: string, k2: string): Promise<string[]> }).swapPair.bind(
+      client,
+    );
     assert.deepEqual(await swapPair('{a}one', '{a}two'), ['4', '3']);
     assert.deepEqual(await client.mget('{a}one', '{a}two'), ['4', '3']);
   });

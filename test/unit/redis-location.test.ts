@@ -9,9 +9,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startTestRedis } from '../helpers/redis.js';
-import { RedisUnavailableError, locateRedis } from '../../src/store/redis-location.js';
+import { locateRedis, RedisUnavailableError } from '../../src/store/redis-location.js';
 import { answersPing, freePort } from '../../src/store/redis-server-process.js';
+import { startTestRedis } from '../helpers/redis.js';
 
 describe('locateRedis', () => {
   const dirs: string[] = [];

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Struct, StructError, create } from 'superstruct';
+import { create, type Struct, StructError } from 'superstruct';
 import {
   ChannelJoinRequest,
   ChannelLeaveRequest,
   ChannelMessageRequest,
   ChannelMessagesRequest,
+  isRequestType,
   PUBLIC_RECIPIENT,
   Recipient,
+  requestStructs,
   SignInRequest,
   SignOutRequest,
   SignUpRequest,
   UNAUTHENTICATED_TYPES,
   UsersRequest,
-  isRequestType,
-  requestStructs,
 } from '../../src/protocol/requests.js';
 
 const UUID = '6f9353ba-92c6-41c2-89f2-60b350bf67e7';
@@ -81,7 +81,21 @@ describe('Recipient', () => {
   });
 
   it('refuses other numbers and strings', () => {
-    for (const value of [1, -1, 0.5, 1e21, '', '00', ' 0', '0 ', 'abc', `${UUID} `, `{${UUID}}`, UUID.replaceAll('-', ''), `${UUID}0`]) {
+    for (const value of [
+      1,
+      -1,
+      0.5,
+      1e21,
+      '',
+      '00',
+      ' 0',
+      '0 ',
+      'abc',
+      `${UUID} `,
+      `{${UUID}}`,
+      UUID.replaceAll('-', ''),
+      `${UUID}0`,
+    ]) {
       assert.deepEqual(failure(value, Recipient), { path: '', refinement: 'recipientUUID' }, JSON.stringify(value));
     }
   });
@@ -154,7 +168,10 @@ describe('SignUpRequest', () => {
   });
 
   it('keeps the username as sent (trimming is the handler’s)', () => {
-    assert.equal(create({ signUp: { username: '  Alice ', password: 'password1' } }, SignUpRequest).signUp.username, '  Alice ');
+    assert.equal(
+      create({ signUp: { username: '  Alice ', password: 'password1' } }, SignUpRequest).signUp.username,
+      '  Alice ',
+    );
   });
 
   it('refuses a missing or null payload and wrong field types', () => {
@@ -274,8 +291,14 @@ describe('ChannelMessagesRequest', () => {
   });
 
   it('accepts limit 1 to 99', () => {
-    assert.equal(create({ channelMessages: { recipientUUID: 0, limit: 1 } }, ChannelMessagesRequest).channelMessages.limit, 1);
-    assert.equal(create({ channelMessages: { recipientUUID: 0, limit: 99 } }, ChannelMessagesRequest).channelMessages.limit, 99);
+    assert.equal(
+      create({ channelMessages: { recipientUUID: 0, limit: 1 } }, ChannelMessagesRequest).channelMessages.limit,
+      1,
+    );
+    assert.equal(
+      create({ channelMessages: { recipientUUID: 0, limit: 99 } }, ChannelMessagesRequest).channelMessages.limit,
+      99,
+    );
   });
 
   it('refuses limit 0, 100 and a negative offset', () => {

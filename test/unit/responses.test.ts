@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import {
-  type ChatMessage,
   authorizedFrame,
+  type ChatMessage,
   channelJoinFrame,
   channelLeaveFrame,
   channelMessageFrame,
@@ -22,7 +22,13 @@ const MSG = '40cf7c1e-1111-4222-8333-444455556666';
 const AT = Date.UTC(2026, 10, 25, 2, 17, 27, 999);
 const AT_TEXT = '2026-11-25T02:17:27.999Z';
 
-const publicMessage: ChatMessage = { UUID: MSG, senderUUID: ALICE, recipientUUID: '0', message: 'hello', createdAt: AT };
+const publicMessage: ChatMessage = {
+  UUID: MSG,
+  senderUUID: ALICE,
+  recipientUUID: '0',
+  message: 'hello',
+  createdAt: AT,
+};
 const privateMessage: ChatMessage = { ...publicMessage, recipientUUID: BOB };
 
 /** Parses a frame, checking it is JSON, and returns its keys in order with the value. */
@@ -41,18 +47,36 @@ describe('messageJson', () => {
   it('writes a private recipient as its UUID string with created_at', () => {
     const { keys, value } = parse(messageJson(privateMessage, 'created_at'));
     assert.deepEqual(keys, ['UUID', 'senderUUID', 'recipientUUID', 'message', 'created_at']);
-    assert.deepEqual(value, { UUID: MSG, senderUUID: ALICE, recipientUUID: BOB, message: 'hello', created_at: AT_TEXT });
+    assert.deepEqual(value, {
+      UUID: MSG,
+      senderUUID: ALICE,
+      recipientUUID: BOB,
+      message: 'hello',
+      created_at: AT_TEXT,
+    });
   });
 
   it('keeps any message text exactly, escaping what JSON needs', () => {
-    for (const text of ['"quoted"', 'back\\slash', 'line\nbreak', '\u0000\u001f', '</script>', '😀 Zoë', '\u2028\u2029', '  spaced  ']) {
+    for (const text of [
+      '"quoted"',
+      'back\\slash',
+      'line\nbreak',
+      '\u0000\u001f',
+      '</script>',
+      '😀 Zoë',
+      '\u2028\u2029',
+      '  spaced  ',
+    ]) {
       const { value } = parse(messageJson({ ...publicMessage, message: text }, 'createdAt'));
       assert.equal(value.message, text);
     }
   });
 
   it('writes times as ISO 8601 UTC with milliseconds', () => {
-    assert.equal(parse(messageJson({ ...publicMessage, createdAt: 0 }, 'createdAt')).value.createdAt, '1970-01-01T00:00:00.000Z');
+    assert.equal(
+      parse(messageJson({ ...publicMessage, createdAt: 0 }, 'createdAt')).value.createdAt,
+      '1970-01-01T00:00:00.000Z',
+    );
   });
 });
 
@@ -111,7 +135,10 @@ describe('frames', () => {
   });
 
   it('users with an empty page says received 0', () => {
-    assert.deepEqual(parse(usersFrame(3, [], undefined)).value, { type: 'users', users: { total: 3, received: 0, users: [] } });
+    assert.deepEqual(parse(usersFrame(3, [], undefined)).value, {
+      type: 'users',
+      users: { total: 3, received: 0, users: [] },
+    });
   });
 
   it('channelJoin carries messages with created_at and users', () => {
@@ -167,7 +194,11 @@ describe('frames', () => {
   });
 
   it('channelLeave writes the public recipient as 0 and a user as a UUID string', () => {
-    assert.deepEqual(parse(channelLeaveFrame('0', 'l')).value, { type: 'channelLeave', channelLeave: { recipientUUID: 0 }, id: 'l' });
+    assert.deepEqual(parse(channelLeaveFrame('0', 'l')).value, {
+      type: 'channelLeave',
+      channelLeave: { recipientUUID: 0 },
+      id: 'l',
+    });
     assert.deepEqual(parse(channelLeaveFrame(BOB, undefined)).value, {
       type: 'channelLeave',
       channelLeave: { recipientUUID: BOB },

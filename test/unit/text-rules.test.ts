@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  MESSAGE_MAX_CODE_POINTS,
-  PASSWORD_MAX_BYTES,
-  PASSWORD_MIN_BYTES,
-  USERNAME_MAX_CODE_POINTS,
   checkMessageText,
   checkPassword,
   checkUsername,
   countCodePoints,
   displayUsername,
+  MESSAGE_MAX_CODE_POINTS,
   normalizeUsername,
+  PASSWORD_MAX_BYTES,
+  PASSWORD_MIN_BYTES,
+  USERNAME_MAX_CODE_POINTS,
 } from '../../src/protocol/text-rules.js';
 
 const EMOJI = '😀'; // one code point, two UTF-16 units, four UTF-8 bytes

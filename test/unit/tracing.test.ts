@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type ProxyTracerProvider, ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
+import { context, type ProxyTracerProvider, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 // A static ESM import, loaded before tracing starts, exactly as in the server.
 import { Redis } from 'ioredis';
 import {
-  type Tracing,
   contextFromTraceparent,
   startTracing,
+  type Tracing,
   traceparentOf,
   tracer,
 } from '../../src/telemetry/tracing.js';
