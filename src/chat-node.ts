@@ -11,15 +11,16 @@ import { NodeWatch } from './actors/node-watch.js';
 import { UserActor } from './actors/user-actor.js';
 import type { Config } from './config.js';
 import type { Services } from './handlers/context.js';
-import { ChatServer } from './server/chat-server.js';
-import { AccessKeyStore, parseRevokeNotice } from './store/access-key-store.js';
-import { ChannelMailbox } from './store/channel-mailbox.js';
+import { ChatServer, WS_PATH } from './server/chat-server.js';
+import { parseRevokeNotice, RedisAccessKeys } from './store/access-keys.js';
+import { RedisChannelFeed } from './store/channel-feed.js';
+import { RedisChannelHistory } from './store/channel-history.js';
 import { Keys } from './store/keys.js';
-import { NodeMembership } from './store/node-membership.js';
 import { NodeRegistry } from './store/node-registry.js';
+import { RedisPresence } from './store/presence.js';
 import { PubSub } from './store/pubsub.js';
 import { connectRedis, createRedisClient, type RedisTarget } from './store/redis-client.js';
-import { UserRegistry } from './store/user-registry.js';
+import { UserDirectory } from './store/user-directory.js';
 import { startEventLoopStats } from './telemetry/event-loop-stats.js';
 import type { Logger } from './telemetry/logger.js';
 import { WorkerPool } from './workers/pool.js';
@@ -51,7 +52,7 @@ export async function startChatNode(
 
   const keys = new Keys(config.redisPrefix);
   const pubsub = new PubSub(subscriber);
-  const registry = new UserRegistry(redis, keys);
+  const directory = new UserDirectory(redis, keys);
   const pool = new WorkerPool({
     settings: {
       redisTarget: target,
@@ -65,60 +66,59 @@ export async function startChatNode(
     inlineHistory: config.historyInPool ? undefined : { redis, keys },
   });
 
-  const accessKeys = new AccessKeyStore(redis, keys, config.accessKeyTtlMs);
-  const presence = new NodeMembership(redis, keys.usersOnline, keys.usersOnlineOnNode(nodeId));
-  const users = new ActorRegistry(
+  const accessKeys = new RedisAccessKeys(redis, keys, config.accessKeyTtlMs);
+  const presence = new RedisPresence(redis, keys, nodeId);
+  const userActors = new ActorRegistry(
     (userUUID) => new UserActor(userUUID, { accessKeys, presence, log }),
     config.actorIdleMs,
   );
-  const readerOptions = { checkpointEvery: config.mailboxCheckpointEvery, checkpointMs: config.mailboxCheckpointMs };
-  const channels = new ActorRegistry(
+  const feedOf = (channelId: string) => new RedisChannelFeed(redis, pubsub, keys, channelId, nodeId);
+  const readerOptions = { checkpointEvery: config.feedCheckpointEvery, checkpointMs: config.feedCheckpointMs };
+  const channelActors = new ActorRegistry(
     (channelId) =>
       new ChannelActor(channelId, {
-        redis,
-        keys,
-        pubsub,
-        pool,
-        registry,
+        feed: feedOf(channelId),
+        history: new RedisChannelHistory(redis, keys, channelId),
+        pages: pool,
+        names: directory,
         log,
-        mailbox: new ChannelMailbox(redis, keys, channelId, nodeId),
         reader: readerOptions,
         nodeId,
         participants: channelId === PUBLIC_CHANNEL_ID ? undefined : participantsOfChannel(channelId),
       }),
     config.actorIdleMs,
   );
-  users.start();
-  channels.start();
+  userActors.start();
+  channelActors.start();
   const channelTicks = setInterval(() => {
-    for (const channel of channels.values()) channel.tick();
-  }, config.mailboxCheckpointMs).unref();
+    for (const channel of channelActors.values()) channel.tick();
+  }, config.feedCheckpointMs).unref();
   pubsub.onResubscribed(() => {
-    for (const channel of channels.values()) channel.resync();
+    for (const channel of channelActors.values()) channel.resync();
   });
 
   // A key revoked on any node stops working on this one at once.
   await pubsub.subscribe(keys.controlTopic, (payload) => {
     const notice = parseRevokeNotice(payload.toString());
-    if (notice !== null) void users.peek(notice.userUUID)?.forgetKey(notice.keyId);
+    if (notice !== null) void userActors.peek(notice.userUUID)?.forgetKey(notice.keyId);
   });
 
   const nodeWatch = new NodeWatch({
     nodes: new NodeRegistry(redis, keys, nodeId),
-    publicMailbox: new ChannelMailbox(redis, keys, PUBLIC_CHANNEL_ID, nodeId),
+    publicFeed: feedOf(PUBLIC_CHANNEL_ID),
     reassert: async () => {
-      for (const user of users.values()) await user.reassert();
-      for (const channel of channels.values()) await channel.reassert();
+      for (const user of userActors.values()) await user.reassert();
+      for (const channel of channelActors.values()) await channel.reassert();
     },
     log,
     ttlMs: config.nodeTtlMs,
   });
   await nodeWatch.start();
 
-  const services: Services = { config, nodeId, log, registry, pool, users, channels };
+  const services: Services = { config, nodeId, log, directory, pool, userActors, channelActors };
   const server = new ChatServer(services);
   const port = await server.listen(config.port, config.host);
-  log.info({ host: config.host, port, path: '/ws', nodeId }, 'listening');
+  log.info({ host: config.host, port, path: WS_PATH, nodeId }, 'listening');
   const stopStats =
     config.statsIntervalMs > 0 ? startEventLoopStats(log, config.statsIntervalMs, () => server.connections) : () => {};
 
@@ -130,8 +130,8 @@ export async function startChatNode(
       await server.close();
       stopStats();
       clearInterval(channelTicks);
-      users.stop();
-      channels.stop();
+      userActors.stop();
+      channelActors.stop();
       await nodeWatch.stop().catch((error: unknown) => log.warn({ err: error }, 'could not leave presence'));
       await pool.close();
       await Promise.allSettled([redis.quit(), subscriber.quit()]);

@@ -60,10 +60,13 @@ export interface Config {
    * and channel member lists. Default 15000.
    */
   nodeTtlMs: number;
-  /** MAILBOX_CHECKPOINT_EVERY: a channel's state is snapshotted after this many mailbox entries. Default 1000. */
-  mailboxCheckpointEvery: number;
-  /** MAILBOX_CHECKPOINT_MS: ...and at least this often (ms); trimming follows checkpoints. Default 5000. */
-  mailboxCheckpointMs: number;
+  /**
+   * FEED_CHECKPOINT_EVERY: a channel's state is snapshotted after this many
+   * feed entries. Default 1000. (MAILBOX_CHECKPOINT_EVERY, its earlier name, is read too.)
+   */
+  feedCheckpointEvery: number;
+  /** FEED_CHECKPOINT_MS: ...and at least this often (ms); trimming follows checkpoints. Default 5000. (Also read as MAILBOX_CHECKPOINT_MS.) */
+  feedCheckpointMs: number;
   /**
    * REDIS_CLUSTER_NODES: `host:port,host:port,…` of a Redis Cluster; when set,
    * the server uses the cluster client and REDIS_URL is ignored. Default unset.
@@ -77,7 +80,14 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/**
+ * A setting's name, or its name and the earlier name it had: the earlier one
+ * is still read when the new one is not set (deployments keep their files).
+ */
+type SettingName = string | readonly [name: string, earlierName: string];
+
+function integer(env: Env, setting: SettingName, fallback: number, min: number, max: number): number {
+  const name = typeof setting === 'string' || env[setting[0]] !== undefined ? nameOf(setting) : setting[1];
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -114,6 +124,8 @@ function clusterNodes(raw: string | undefined): { host: string; port: number }[]
   });
 }
 
+const nameOf = (setting: SettingName): string => (typeof setting === 'string' ? setting : setting[0]);
+
 const LOG_LEVELS = /^(fatal|error|warn|info|debug|trace|silent)$/;
 const DAY_MS = 86_400_000;
 
@@ -147,8 +159,8 @@ export function loadConfig(env: Env = process.env): Config {
     statsIntervalMs: integer(env, 'STATS_INTERVAL_MS', 0, 0, 3_600_000),
     actorIdleMs: integer(env, 'ACTOR_IDLE_MS', 60_000, 10, 86_400_000),
     nodeTtlMs: integer(env, 'NODE_TTL_MS', 15_000, 1000, 3_600_000),
-    mailboxCheckpointEvery: integer(env, 'MAILBOX_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
-    mailboxCheckpointMs: integer(env, 'MAILBOX_CHECKPOINT_MS', 5000, 100, 3_600_000),
+    feedCheckpointEvery: integer(env, ['FEED_CHECKPOINT_EVERY', 'MAILBOX_CHECKPOINT_EVERY'], 1000, 1, 1_000_000),
+    feedCheckpointMs: integer(env, ['FEED_CHECKPOINT_MS', 'MAILBOX_CHECKPOINT_MS'], 5000, 100, 3_600_000),
     redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * One interface over the two servers' protocols, so every scenario runs the
- * same steps against ours (raw WebSocket, PROTOCOL.md) and the Socket.IO
+ * same steps against ours (raw WebSocket, docs/protocol.md) and the Socket.IO
  * peer. Message texts start with `T<send time>;` (performance.now() of the
  * load generator) so latency is measured end to end.
  */

@@ -41,10 +41,6 @@ export class ActorRegistry<A extends Actor> {
     return this.#actors.get(key);
   }
 
-  get size(): number {
-    return this.#actors.size;
-  }
-
   values(): IterableIterator<A> {
     return this.#actors.values();
   }

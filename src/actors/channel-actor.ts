@@ -1,47 +1,45 @@
 /**
  * One channel, on this node: the connections joined to it here, and this
- * node's reader of the channel's mailbox (store/channel-mailbox.ts). Sends
- * append to the mailbox; every node's reader applies each entry once, in
- * seq order — a message is pushed to the joined connections, a membership
- * change updates the public channel's members (the actor's state, which
- * snapshots save). Subscribing and unsubscribing go through the local
- * mailbox; sends need no local state and go straight to Redis, which orders
- * them; pushes are delivered as the reader applies them, so a push never
- * waits behind a join, and a join's history read runs outside the mailbox,
- * so it holds nothing else up. A failing Redis call
- * propagates as it is: the session turns it into error 11 (and logs it) in
- * one place.
+ * node's reader of the channel's feed (store/channel-feed.ts). Sends append
+ * to history and the feed in one step; every node's reader applies each
+ * feed entry once, in order — a message is pushed to the joined
+ * connections, a membership change updates the public channel's members
+ * (the actor's state, which snapshots save).
+ *
+ * Subscribing and unsubscribing go through the actor's mailbox; sends need
+ * no local state and go straight to Redis, which orders them; pushes are
+ * delivered as the reader applies them, so a push never waits behind a
+ * join, and a join's history read runs outside the mailbox, so it holds
+ * nothing else up. A failing Redis call propagates as it is: the session
+ * turns it into error 11 (and logs it) in one place.
  */
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
-import { type ChannelUser, type ChatMessage, channelMessageFrame, messageJson } from '../protocol/responses.js';
-import type { ChannelMailbox } from '../store/channel-mailbox.js';
-import { appendMessage } from '../store/channel-store.js';
-import type { Keys } from '../store/keys.js';
-import type { PubSub } from '../store/pubsub.js';
-import type { RedisClient } from '../store/redis-client.js';
-import type { UserRegistry } from '../store/user-registry.js';
+import { type ChatMessage, channelMessageFrame, messageJson } from '../protocol/responses.js';
+import type { ChannelFeed } from '../store/channel-feed.js';
+import type { ChannelHistory } from '../store/channel-history.js';
+import type { FeedEntry } from '../store/feed-entry.js';
+import type { UserNames } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
-import { contextFromTraceparent, isTracing, traceparentOf, tracer } from '../telemetry/tracing.js';
-import type { WorkerPool } from '../workers/pool.js';
+import { contextFromTraceparent, isTracing, traceparentOf, tracer, withSpan } from '../telemetry/tracing.js';
+import type { HistoryPages } from '../workers/history-page.js';
 import type { Actor } from './actor-registry.js';
 import { ChannelMembers } from './channel-members.js';
+import { FeedReader, type FeedReaderOptions } from './feed-reader.js';
 import { JoinView } from './join-view.js';
 import { Mailbox } from './mailbox.js';
-import type { MailboxEntry } from './mailbox-entry.js';
-import { MailboxReader, type MailboxReaderOptions } from './mailbox-reader.js';
+import { PublicMembership } from './public-membership.js';
 import { type Subscriber, Subscription } from './subscription.js';
 
 export interface ChannelActorDeps {
-  redis: RedisClient;
-  keys: Keys;
-  pubsub: PubSub;
-  pool: WorkerPool;
-  registry: UserRegistry;
+  /** The channel's feed, as this node reads it. */
+  feed: ChannelFeed;
+  history: ChannelHistory;
+  /** Where joins read the latest messages (the worker pool). */
+  pages: HistoryPages;
+  names: UserNames;
   log: Logger;
-  /** The channel's mailbox in Redis, as this node reads it. */
-  mailbox: ChannelMailbox;
-  reader: MailboxReaderOptions;
+  reader: FeedReaderOptions;
   /** This node's id, on trace spans. */
   nodeId: string;
   /** For a private channel, its participants: its `users` list. Undefined for the public channel. */
@@ -56,6 +54,13 @@ export interface JoinResult {
   usersJson: string;
 }
 
+export interface SendResult {
+  /** The stored message object's JSON, as the sender's response carries it. */
+  objectJson: string;
+  /** The id of the message's entry in the channel's feed. */
+  entryId: number;
+}
+
 /** How many messages a join shows. */
 const JOIN_HISTORY = 10;
 /** Longest wait for a sent message's own push before its response goes anyway (pub/sub down). */
@@ -66,26 +71,25 @@ export class ChannelActor implements Actor {
   readonly channelId: string;
   readonly #deps: ChannelActorDeps;
   readonly #subscriptions = new Map<string, Subscription>();
-  /** Joined connections on this node per user (public channel membership). */
-  readonly #connectionsPerUser = new Map<string, number>();
-  /** Users whose leave could not be recorded yet (Redis down); retried on tick(). */
-  readonly #pendingLeaves = new Set<string>();
+  /** This node's share of the public channel's members; undefined for a private channel. */
+  readonly #membership: PublicMembership | undefined;
   /** The public channel's members on every node, as of the last applied entry. */
   #members = new ChannelMembers();
   /** What joins show, shared by the joins on this node while it is current. */
   readonly #joinView: JoinView;
-  readonly #reader: MailboxReader;
+  readonly #reader: FeedReader;
   #listening = false;
 
   constructor(channelId: string, deps: ChannelActorDeps) {
     this.channelId = channelId;
     this.#deps = deps;
+    this.#membership = deps.participants === undefined ? new PublicMembership(deps.feed, deps.log) : undefined;
     this.#joinView = new JoinView({
-      readLatest: () => deps.pool.historyPage(channelId, 0, JOIN_HISTORY, 'created_at'),
-      readUsersJson: async () => JSON.stringify(await this.#users()),
+      readLatest: () => deps.pages.historyPage(channelId, 0, JOIN_HISTORY, 'created_at'),
+      readUsersJson: async () => JSON.stringify(await deps.names.names(deps.participants ?? this.#members.users())),
     });
-    this.#reader = new MailboxReader(
-      deps.mailbox,
+    this.#reader = new FeedReader(
+      deps.feed,
       {
         restore: (stateJson) => {
           this.#members = ChannelMembers.fromSnapshot(stateJson === '' ? {} : JSON.parse(stateJson));
@@ -99,21 +103,17 @@ export class ChannelActor implements Actor {
     );
   }
 
-  get #isPublic(): boolean {
-    return this.#deps.participants === undefined;
-  }
-
   isEvictable(): boolean {
-    return this.#subscriptions.size === 0 && !this.#listening && this.#pendingLeaves.size === 0;
+    return this.#subscriptions.size === 0 && !this.#listening && !this.#membership?.hasPendingLeaves;
   }
 
   /** Subscribes the connection (again: harmless) and returns what the join response shows. */
   async join(subscriber: Subscriber): Promise<JoinResult> {
-    const { subscription, isNew, seq } = await this.mailbox.post(() => this.#subscribe(subscriber));
+    const { subscription, isNew, entryId } = await this.mailbox.post(() => this.#subscribe(subscriber));
     try {
-      await this.#reader.appliedUpTo(seq);
+      await this.#reader.readThrough(entryId);
       const [page, usersJson] = await Promise.all([this.#joinView.latest(), this.#joinView.usersJson()]);
-      subscription.showedUpTo(page.total);
+      subscription.markShown(page.total);
       return { subscription, messagesJson: page.messagesJson, usersJson };
     } catch (error) {
       if (isNew) await this.disconnect(subscriber);
@@ -125,92 +125,77 @@ export class ChannelActor implements Actor {
   leave(subscriber: Subscriber): Promise<void> {
     return this.mailbox.post(async () => {
       if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
-      await this.#drop(subscriber, true);
+      await this.#membership?.remove(subscriber.userUUID, true);
+      this.#subscriptions.delete(subscriber.sessionUUID);
       await this.#stopListeningIfUnused();
     });
   }
 
   /**
-   * Stores the message and appends its push to the mailbox; resolves once
-   * both are durably in Redis with the message object's JSON (for the
-   * sender's response) and the push's mailbox seq.
+   * The connection is gone: it stops receiving at once, whatever Redis says;
+   * a leave Redis can not take now is retried on tick().
    */
-  send(
-    senderUUID: string,
-    recipientUUID: string,
-    text: string,
-    originSession: string,
-  ): Promise<{ objectJson: string; seq: number }> {
-    // Not through the local mailbox: a send touches no actor state, Redis orders sends, and one
+  disconnect(subscriber: Subscriber): Promise<void> {
+    return this.mailbox.post(async () => {
+      if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
+      await this.#membership?.remove(subscriber.userUUID, false);
+      this.#subscriptions.delete(subscriber.sessionUUID);
+      await this.#stopListeningIfUnused();
+    });
+  }
+
+  /**
+   * Stores the message and appends its push to the feed; resolves once both
+   * are durably in Redis.
+   */
+  send(senderUUID: string, recipientUUID: string, text: string, originSession: string): Promise<SendResult> {
+    // Not through the mailbox: a send touches no actor state, Redis orders sends, and one
     // send settling a lost reply (store/script.ts) must not hold the others back.
-    if (!isTracing()) return this.#store(senderUUID, recipientUUID, text, originSession);
-    return tracer.startActiveSpan(
+    return withSpan(
       'chat.channel.send',
-      { attributes: { 'wschat.node': this.#deps.nodeId, 'wschat.channel': this.channelId } },
-      async (span) => {
-        try {
-          return await this.#store(senderUUID, recipientUUID, text, originSession);
-        } finally {
-          span.end();
-        }
-      },
+      () => ({ attributes: { 'wschat.node': this.#deps.nodeId, 'wschat.channel': this.channelId } }),
+      () => this.#store(senderUUID, recipientUUID, text, originSession),
     );
   }
 
   /**
-   * Resolves once this node has applied every mailbox entry up to `seq`. A
-   * sender joined to the channel answers only then, so its connection never
-   * sees its response before the push of an earlier message.
+   * Resolves once this node has applied every feed entry up to `entryId`
+   * (or after OWN_PUSH_WAIT_MS). A sender joined to the channel answers only
+   * then, so its connection never sees its response before the push of an
+   * earlier message.
    */
-  whenPushedUpTo(seq: number): Promise<void> {
+  waitUntilPushed(entryId: number): Promise<void> {
     if (!this.#listening) return Promise.resolve();
-    return this.#reader.whenApplied(seq, OWN_PUSH_WAIT_MS);
+    return this.#reader.waitFor(entryId, OWN_PUSH_WAIT_MS);
   }
 
   /** Periodic upkeep: the reader's checkpoint, and leaves Redis could not take before. */
   tick(): void {
     if (this.#listening) this.#reader.tick();
-    if (this.#pendingLeaves.size > 0) void this.mailbox.post(() => this.#retryLeaves());
+    const membership = this.#membership;
+    if (membership?.hasPendingLeaves) void this.mailbox.post(() => membership.retryLeaves());
   }
 
-  /** The mailbox topic reconnected: anything published meanwhile is read from the stream. */
+  /** The topic reconnected: anything published meanwhile is read from the stream. */
   resync(): void {
     if (!this.#listening) return;
     // Entries the topic missed are not applied yet: a join must read history, not reuse a page.
     this.#joinView.reset();
     this.#reader.resync().catch((error: unknown) => {
       // The next tick() reads again, and loads the snapshot first.
-      this.#deps.log.warn({ err: error, channelId: this.channelId }, 'mailbox resync failed');
+      this.#deps.log.warn({ err: error, channelId: this.channelId }, 'feed resync failed');
     });
   }
 
   /** Redis had swept this node as dead: record its joined users again. */
   reassert(): Promise<void> {
     return this.mailbox.post(async () => {
-      if (!this.#isPublic) return;
-      for (const userUUID of this.#connectionsPerUser.keys()) await this.#deps.mailbox.appendMember('j', userUUID);
+      await this.#membership?.reassert();
     });
   }
 
-  /**
-   * The connection is gone: it stops receiving at once, whatever Redis says;
-   * a membership record that cannot be removed now is logged.
-   */
-  disconnect(subscriber: Subscriber): Promise<void> {
-    return this.mailbox.post(async () => {
-      if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
-      await this.#drop(subscriber, false);
-      await this.#stopListeningIfUnused();
-    });
-  }
-
-  /** Stores the message with its push; the mailbox entry carries the active trace. */
-  async #store(
-    senderUUID: string,
-    recipientUUID: string,
-    text: string,
-    originSession: string,
-  ): Promise<{ objectJson: string; seq: number }> {
+  /** Stores the message with its push; the feed entry carries the active trace. */
+  async #store(senderUUID: string, recipientUUID: string, text: string, originSession: string): Promise<SendResult> {
     const message: ChatMessage = {
       UUID: randomUUID(),
       senderUUID,
@@ -220,26 +205,18 @@ export class ChannelActor implements Actor {
     };
     const objectJson = messageJson(message, 'createdAt');
     const push = channelMessageFrame(objectJson, undefined);
-    const { seq } = await appendMessage(
-      this.#deps.redis,
-      this.#deps.keys,
-      this.channelId,
-      message,
-      push,
-      originSession,
-      traceparentOf(),
-    );
-    return { objectJson, seq };
+    const { entryId } = await this.#deps.history.append(message, push, originSession, traceparentOf());
+    return { objectJson, entryId };
   }
 
-  /** One mailbox entry, in seq order: a push to fan out, or a membership change. */
-  #apply(entry: MailboxEntry, deliver: boolean): void {
+  /** One feed entry, in order: a push to fan out, or a membership change. */
+  #apply(entry: FeedEntry, deliver: boolean): void {
     if (entry.kind !== 'message') {
       this.#members.apply(entry);
       this.#joinView.membersChanged();
       return;
     }
-    this.#joinView.messageApplied(entry.position);
+    this.#joinView.messageApplied(entry.seq);
     if (!deliver) return;
     const span =
       entry.traceparent !== '' && isTracing()
@@ -250,7 +227,7 @@ export class ChannelActor implements Actor {
               attributes: {
                 'wschat.node': this.#deps.nodeId,
                 'wschat.channel': this.channelId,
-                'wschat.seq': entry.seq,
+                'wschat.entry': entry.id,
               },
             },
             contextFromTraceparent(entry.traceparent),
@@ -259,7 +236,7 @@ export class ChannelActor implements Actor {
     let offered = 0;
     for (const [sessionUUID, subscription] of this.#subscriptions) {
       if (sessionUUID !== entry.origin) {
-        subscription.offer(entry.position, entry.frame);
+        subscription.offer(entry.seq, entry.frame);
         offered++;
       }
     }
@@ -269,33 +246,33 @@ export class ChannelActor implements Actor {
 
   /**
    * Adds the connection's subscription (held until activated); undone if
-   * Redis fails. `seq` is the mailbox entry the join response must reflect.
+   * Redis fails. `entryId` is the feed entry the join response must reflect.
    */
-  async #subscribe(subscriber: Subscriber): Promise<{ subscription: Subscription; isNew: boolean; seq: number }> {
+  async #subscribe(subscriber: Subscriber): Promise<{ subscription: Subscription; isNew: boolean; entryId: number }> {
     await this.#listen();
     const existing = this.#subscriptions.get(subscriber.sessionUUID);
-    if (existing !== undefined) return { subscription: existing, isNew: false, seq: 0 };
+    if (existing !== undefined) return { subscription: existing, isNew: false, entryId: 0 };
     const subscription = new Subscription(subscriber);
-    let seq: number;
+    let entryId = 0;
     try {
-      seq = await this.#addMember(subscriber.userUUID);
+      if (this.#membership !== undefined) entryId = await this.#membership.add(subscriber.userUUID);
     } catch (error) {
       await this.#stopListeningIfUnused();
       throw error;
     }
     this.#subscriptions.set(subscriber.sessionUUID, subscription);
-    return { subscription, isNew: true, seq };
+    return { subscription, isNew: true, entryId };
   }
 
-  /** Starts reading the mailbox: the topic first, so nothing appended after the snapshot read is missed. */
+  /** Starts reading the feed: the topic first, so nothing appended after the snapshot read is missed. */
   async #listen(): Promise<void> {
     if (this.#listening) return;
-    const topic = this.#deps.keys.channelTopic(this.channelId);
-    await this.#deps.pubsub.subscribe(topic, (payload) => this.#reader.offer(payload));
+    const feed = this.#deps.feed;
+    await feed.listen((payload) => this.#reader.offer(payload));
     try {
       await this.#reader.open();
     } catch (error) {
-      await this.#deps.pubsub.unsubscribe(topic).catch(() => {});
+      await feed.unlisten().catch(() => {});
       throw error;
     }
     this.#listening = true;
@@ -305,69 +282,10 @@ export class ChannelActor implements Actor {
     if (!this.#listening || this.#subscriptions.size > 0) return;
     this.#listening = false;
     try {
-      await this.#deps.pubsub.unsubscribe(this.#deps.keys.channelTopic(this.channelId));
+      await this.#deps.feed.unlisten();
       await this.#reader.close();
     } catch (error) {
       this.#deps.log.warn({ err: error, channelId: this.channelId }, 'stop reading failed');
     }
-  }
-
-  /**
-   * Ends the subscription. `strict` (a leave request): if Redis can not
-   * record it, nothing changes and the error goes back to the client. Not
-   * strict (the connection is gone): it ends regardless, and a leave Redis
-   * could not take is retried on tick().
-   */
-  async #drop(subscriber: Subscriber, strict: boolean): Promise<void> {
-    await this.#removeMember(subscriber.userUUID, strict);
-    this.#subscriptions.delete(subscriber.sessionUUID);
-  }
-
-  /** Counts a joined connection; the user's first on this node is a join entry (public channel). Returns its seq or 0. */
-  async #addMember(userUUID: string): Promise<number> {
-    if (!this.#isPublic) return 0;
-    const connections = this.#connectionsPerUser.get(userUUID) ?? 0;
-    let seq = 0;
-    if (connections === 0) {
-      seq = await this.#deps.mailbox.appendMember('j', userUUID);
-      this.#pendingLeaves.delete(userUUID);
-    }
-    this.#connectionsPerUser.set(userUUID, connections + 1);
-    return seq;
-  }
-
-  async #removeMember(userUUID: string, strict: boolean): Promise<void> {
-    if (!this.#isPublic) return;
-    const connections = this.#connectionsPerUser.get(userUUID) ?? 0;
-    if (connections > 1) {
-      this.#connectionsPerUser.set(userUUID, connections - 1);
-      return;
-    }
-    try {
-      await this.#deps.mailbox.appendMember('l', userUUID);
-    } catch (error) {
-      if (strict) throw error;
-      this.#deps.log.warn({ err: error, channelId: this.channelId }, 'leave not recorded yet; retrying');
-      this.#pendingLeaves.add(userUUID);
-    }
-    // The local count follows the connections, whether or not Redis could be told.
-    this.#connectionsPerUser.delete(userUUID);
-  }
-
-  async #retryLeaves(): Promise<void> {
-    for (const userUUID of this.#pendingLeaves) {
-      if (!this.#connectionsPerUser.has(userUUID)) {
-        try {
-          await this.#deps.mailbox.appendMember('l', userUUID);
-        } catch {
-          return; // Still down: the next tick tries again.
-        }
-      }
-      this.#pendingLeaves.delete(userUUID);
-    }
-  }
-
-  #users(): Promise<ChannelUser[]> {
-    return this.#deps.registry.names(this.#deps.participants ?? this.#members.users());
   }
 }

@@ -1,10 +1,10 @@
 /**
  * The public channel's members: which users have a connection joined on
- * which node. It is the channel actor's state, built only from its mailbox
- * entries (in seq order) and saved in its snapshots, so every node that
+ * which node. It is the channel actor's state, built only from its feed
+ * entries (in order) and saved in its snapshots, so every node that
  * replays the same entries holds the same members.
  */
-import type { MailboxEntry } from './mailbox-entry.js';
+import type { FeedEntry } from '../store/feed-entry.js';
 
 /** Snapshot form: user UUID → the nodes where the user is joined. */
 export type MembersSnapshot = Record<string, string[]>;
@@ -21,7 +21,7 @@ export class ChannelMembers {
   }
 
   /** Applies a membership entry; message entries change nothing. */
-  apply(entry: MailboxEntry): void {
+  apply(entry: FeedEntry): void {
     switch (entry.kind) {
       case 'join': {
         const nodes = this.#nodesByUser.get(entry.userUUID);

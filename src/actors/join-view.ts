@@ -8,8 +8,8 @@
  * A latest-messages page is good for a join if it holds every message this
  * node had applied when the join's subscription was made: older messages
  * reach the new subscriber through the page, newer ones as pushes. So the
- * channel actor reports each applied message's history position, and a page
- * is reused while it reaches at least that far. The users list is reused
+ * channel actor reports each applied message's seq, and a page is reused
+ * while it reaches at least that far. The users list is reused
  * until a membership change; a read started before the change is not.
  */
 
@@ -28,7 +28,7 @@ export interface JoinViewSources {
 
 export class JoinView {
   readonly #sources: JoinViewSources;
-  /** History position of the newest message applied on this node. */
+  /** Seq of the newest message applied on this node. */
   #newestApplied = 0;
   #page: { reaches: number; promise: Promise<LatestPage> } | undefined;
   /** Dropped on a membership change, so a read started before it is never handed out after. */
@@ -38,9 +38,9 @@ export class JoinView {
     this.#sources = sources;
   }
 
-  /** A message at history `position` was applied (pushed or not). */
-  messageApplied(position: number): void {
-    if (position > this.#newestApplied) this.#newestApplied = position;
+  /** The message with `seq` was applied (pushed or not). */
+  messageApplied(seq: number): void {
+    if (seq > this.#newestApplied) this.#newestApplied = seq;
   }
 
   /** The channel's members changed: the users list must be read again. */

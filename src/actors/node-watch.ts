@@ -2,17 +2,17 @@
  * This node's part in keeping presence right across nodes: it renews its own
  * heartbeat every third of the TTL, and sweeps the nodes whose heartbeat ran
  * out — their users leave presence (one script) and the public channel's
- * members (a 'nodeGone' mailbox entry). A node that finds its own heartbeat
+ * members (a 'nodeGone' entry in its feed). A node that finds its own heartbeat
  * had run out (a long pause, or Redis lost it) records its users again.
  */
-import type { ChannelMailbox } from '../store/channel-mailbox.js';
+import type { ChannelFeed } from '../store/channel-feed.js';
 import type { NodeRegistry } from '../store/node-registry.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface NodeWatchDeps {
   nodes: NodeRegistry;
-  /** The public channel's mailbox: where a gone node's memberships end. */
-  publicMailbox: ChannelMailbox;
+  /** The public channel's feed: where a gone node's memberships end. */
+  publicFeed: ChannelFeed;
   /** Records this node's users again, after it was found swept. */
   reassert: () => Promise<void>;
   log: Logger;
@@ -68,10 +68,10 @@ export class NodeWatch {
   }
 
   async #settleGone(): Promise<void> {
-    const { nodes, publicMailbox } = this.#deps;
+    const { nodes, publicFeed } = this.#deps;
     for (const nodeId of await nodes.gone()) {
-      await publicMailbox.appendMember('g', '', nodeId);
-      await publicMailbox.forget(nodeId);
+      await publicFeed.appendNodeGone(nodeId);
+      await publicFeed.forget(nodeId);
       await nodes.settled(nodeId);
     }
   }

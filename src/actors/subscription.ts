@@ -18,28 +18,24 @@ export interface Subscriber {
 
 export class Subscription {
   readonly subscriber: Subscriber;
-  /** Pushes at or before this history position were already shown. */
+  /** Messages up to this seq were already shown (in the join response): their pushes are skipped. */
   #shownUpTo = 0;
-  #held: [position: number, frame: Buffer][] | null = [];
+  #held: [seq: number, frame: Buffer][] | null = [];
 
   constructor(subscriber: Subscriber) {
     this.subscriber = subscriber;
   }
 
-  /** Offers a push at history `position`. */
-  offer(position: number, frame: Buffer): void {
-    if (position <= this.#shownUpTo) return;
-    if (this.#held !== null) this.#held.push([position, frame]);
+  /** Offers the push of the message with `seq`. */
+  offer(seq: number, frame: Buffer): void {
+    if (seq <= this.#shownUpTo) return;
+    if (this.#held !== null) this.#held.push([seq, frame]);
     else this.subscriber.deliver(frame);
   }
 
-  /** The join response shows history up to `position`; later pushes stay held until activate(). */
-  showedUpTo(position: number): void {
-    this.#shownUpTo = Math.max(this.#shownUpTo, position);
-  }
-
-  get active(): boolean {
-    return this.#held === null;
+  /** The join response shows history up to `seq`; later pushes stay held until activate(). */
+  markShown(seq: number): void {
+    this.#shownUpTo = Math.max(this.#shownUpTo, seq);
   }
 
   /** Called once the join response is sent: releases the held pushes, then delivers directly. */
@@ -47,6 +43,6 @@ export class Subscription {
     const held = this.#held;
     if (held === null) return;
     this.#held = null;
-    for (const [position, frame] of held) this.offer(position, frame);
+    for (const [seq, frame] of held) this.offer(seq, frame);
   }
 }

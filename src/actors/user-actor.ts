@@ -3,18 +3,17 @@
  * their presence — which of this node's connections are bound to them, kept
  * in Redis as "online on this node" while there is at least one.
  */
-
-import type { AccessKeyStore } from '../store/access-key-store.js';
-import type { NodeMembership } from '../store/node-membership.js';
+import type { AccessKeys } from '../store/access-keys.js';
+import type { Presence } from '../store/presence.js';
 import type { Logger } from '../telemetry/logger.js';
 import { digestSecret, formatAccessKey, newAccessKey, sameDigest } from './access-key.js';
 import type { Actor } from './actor-registry.js';
 import { Mailbox } from './mailbox.js';
 
 export interface UserActorDeps {
-  accessKeys: AccessKeyStore;
-  /** Online users, per node. */
-  presence: NodeMembership;
+  accessKeys: AccessKeys;
+  /** This node's presence records. */
+  presence: Presence;
   log: Logger;
 }
 
@@ -50,14 +49,14 @@ export class UserActor implements Actor {
     return this.#sessions.size === 0 && !this.#online && this.#presenceRetry === undefined;
   }
 
-  /** A new access key for the user, stored (hashed) before it is returned. */
-  issueKey(): Promise<string> {
+  /** A new access key for the user (`accessKey`, for the client), stored (hashed) before it is returned. */
+  issueKey(): Promise<{ keyId: string; accessKey: string }> {
     return this.mailbox.post(async () => {
       const key = newAccessKey();
       const digest = digestSecret(key.secret);
       await this.#deps.accessKeys.save(this.userUUID, key.keyId, digest);
       this.#remember(key.keyId, digest);
-      return formatAccessKey(key);
+      return { keyId: key.keyId, accessKey: formatAccessKey(key) };
     });
   }
 

@@ -1,46 +1,44 @@
 /**
- * What signIn and signUp share: checking a password against a stored user,
- * and issuing the key that binds the connection to them.
+ * What signIn and signUp share: issuing the access key that binds the
+ * connection to a user, and registering a new user with one.
  */
-import { ErrorCode, ProtocolError } from '../protocol/errors.js';
+import { randomUUID } from 'node:crypto';
 import { authorizedFrame } from '../protocol/responses.js';
+import { displayUsername } from '../protocol/text-rules.js';
 import type { RequestContext } from './context.js';
 
 /** A new access key for the user, the connection bound to them, and the `authorized` frame. */
 export async function authorize(ctx: RequestContext, userUUID: string): Promise<string> {
-  const accessKey = await ctx.services.users.get(userUUID).issueKey();
+  const { accessKey } = await ctx.services.userActors.get(userUUID).issueKey();
   await ctx.connection.bind(userUUID);
   return authorizedFrame(userUUID, accessKey, ctx.id);
 }
 
 /**
- * Signs in to the user holding `normalizedName`, if there is one: error 10
- * when the name's failed sign-ins reached the limit, 6 for a wrong password
- * (the attempt then stays counted), else `authorized`. Null when no user
- * holds the name.
+ * Registers a user under `normalizedName` and authorizes the connection as
+ * them; null when the name is taken. The key is stored before the user: if
+ * either step fails (error 11), no user exists whose sign-up the client was
+ * told failed. A key stored for a user that was then not created is never
+ * handed out, and is revoked.
  */
-export async function signInExisting(
+export async function register(
   ctx: RequestContext,
   normalizedName: string,
+  username: string,
   password: string,
 ): Promise<string | null> {
-  const { pool, registry, config, log } = ctx.services;
-  const { user, refused } = await registry.lookupForSignIn(
-    normalizedName,
-    config.signInFailuresMax,
-    config.signInFailuresWindowMs,
-  );
-  if (user === null) return null;
-  if (refused) {
-    throw new ProtocolError(ErrorCode.RateLimited, 'too many failed sign-ins for this username; retry later');
+  const { directory, pool, userActors } = ctx.services;
+  const passwordHash = await pool.hashPassword(password);
+  const userUUID = randomUUID();
+  const user = userActors.get(userUUID);
+  const { keyId, accessKey } = await user.issueKey();
+  const created = await directory.create(normalizedName, userUUID, displayUsername(username), passwordHash);
+  if (!created.created) {
+    await user.revokeKey(keyId).catch((error: unknown) => {
+      ctx.services.log.warn({ err: error }, 'unused access key not revoked; it expires unused');
+    });
+    return null;
   }
-  if (!(await pool.verifyPassword(password, user.passwordHash))) {
-    throw new ProtocolError(ErrorCode.WrongPassword, 'wrong password');
-  }
-  const frame = await authorize(ctx, user.userUUID);
-  // The sign-in succeeded either way; an attempt left counted only tightens the limit.
-  await registry.releaseSignInAttempt(normalizedName).catch((error: unknown) => {
-    log.warn({ err: error }, 'sign-in attempt not given back');
-  });
-  return frame;
+  await ctx.connection.bind(userUUID);
+  return authorizedFrame(userUUID, accessKey, ctx.id);
 }

@@ -9,7 +9,7 @@ import { channelWith } from './recipient.js';
 
 export const handleChannelJoin: Handler<'channelJoin'> = async (ctx, request) => {
   const channelId = await channelWith(ctx, request.channelJoin.recipientUUID);
-  const joined = await ctx.services.channels.get(channelId).join(ctx.connection);
+  const joined = await ctx.services.channelActors.get(channelId).join(ctx.connection);
   ctx.connection.joined.add(channelId);
   return {
     frame: channelJoinFrame(joined.messagesJson, joined.usersJson, ctx.id),

@@ -11,7 +11,7 @@ export const handleChannelLeave: Handler<'channelLeave'> = async (ctx, request) 
     throw new ProtocolError(ErrorCode.Forbidden, 'the public channel can not be left');
   }
   const channelId = await channelWith(ctx, recipientUUID);
-  await ctx.services.channels.peek(channelId)?.leave(ctx.connection);
+  await ctx.services.channelActors.peek(channelId)?.leave(ctx.connection);
   ctx.connection.joined.delete(channelId);
   return channelLeaveFrame(recipientUUID, ctx.id);
 };

@@ -6,8 +6,8 @@ import { channelWith } from './recipient.js';
 export const handleChannelMessage: Handler<'channelMessage'> = async (ctx, request) => {
   const { recipientUUID, message } = request.channelMessage;
   const channelId = await channelWith(ctx, recipientUUID);
-  const channel = ctx.services.channels.get(channelId);
+  const channel = ctx.services.channelActors.get(channelId);
   const sent = await channel.send(ctx.caller.userUUID, recipientUUID, message, ctx.connection.sessionUUID);
-  if (ctx.connection.joined.has(channelId)) await channel.whenPushedUpTo(sent.seq);
+  if (ctx.connection.joined.has(channelId)) await channel.waitUntilPushed(sent.entryId);
   return channelMessageFrame(sent.objectJson, ctx.id);
 };

@@ -9,7 +9,7 @@ import type { Subscriber } from '../actors/subscription.js';
 import type { UserActor } from '../actors/user-actor.js';
 import type { Config } from '../config.js';
 import type { RequestOf, RequestType } from '../protocol/requests.js';
-import type { UserRegistry } from '../store/user-registry.js';
+import type { UserDirectory } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { WorkerPool } from '../workers/pool.js';
 
@@ -18,10 +18,12 @@ export interface Services {
   /** This node's id (logs, traces, presence records). */
   nodeId: string;
   log: Logger;
-  registry: UserRegistry;
+  /** Users' names, password hashes and the sorted list. */
+  directory: UserDirectory;
+  /** bcrypt and history pages, off the event loop. */
   pool: WorkerPool;
-  users: ActorRegistry<UserActor>;
-  channels: ActorRegistry<ChannelActor>;
+  userActors: ActorRegistry<UserActor>;
+  channelActors: ActorRegistry<ChannelActor>;
 }
 
 /** The connection as handlers see it. */

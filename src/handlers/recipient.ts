@@ -6,8 +6,8 @@ import type { RequestContext } from './context.js';
 
 /** The caller's channel with `recipient`; error 8 when the recipient is no user. */
 export async function channelWith(ctx: RequestContext, recipient: string): Promise<string> {
-  if (recipient !== PUBLIC_RECIPIENT && !(await ctx.services.registry.exists(recipient))) {
-    throw new ProtocolError(ErrorCode.RecipientNotFound, 'recipient user does not exist');
+  if (recipient !== PUBLIC_RECIPIENT && !(await ctx.services.directory.exists(recipient))) {
+    throw new ProtocolError(ErrorCode.RecipientNotFound);
   }
   return channelIdFor(ctx.caller.userUUID, recipient);
 }

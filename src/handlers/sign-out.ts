@@ -4,7 +4,7 @@ import type { Handler } from './context.js';
 
 export const handleSignOut: Handler<'signOut'> = async (ctx) => {
   const { userUUID, keyId } = ctx.caller;
-  await ctx.services.users.get(userUUID).revokeKey(keyId);
+  await ctx.services.userActors.get(userUUID).revokeKey(keyId);
   await ctx.connection.unbind();
   return unauthorizedFrame(userUUID, ctx.id);
 };

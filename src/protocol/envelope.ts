@@ -1,5 +1,5 @@
 /**
- * The checks every frame passes before its payload, in the order PROTOCOL.md
+ * The checks every frame passes before its payload, in the order docs/protocol.md
  * reports faults: 1 (frame), 3 (type), 4 (session); the session then applies
  * 10 (rate) and 5 (credentials) before the payload's struct gives 2.
  */
@@ -18,10 +18,10 @@ export function parseFrame(text: string): RawEnvelope {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ProtocolError(ErrorCode.MalformedFrame, 'frame is not valid JSON');
+    throw new ProtocolError(ErrorCode.MalformedFrame, 'not JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ProtocolError(ErrorCode.MalformedFrame, 'frame must be a JSON object');
+    throw new ProtocolError(ErrorCode.MalformedFrame, 'not a JSON object');
   }
   return value as RawEnvelope;
 }
@@ -36,27 +36,28 @@ export function echoableId(raw: RawEnvelope): string | undefined {
 export function checkRouting(raw: RawEnvelope, sessionUUID: string): RequestType {
   const type = raw.type;
   if (!isRequestType(type)) {
-    throw new ProtocolError(ErrorCode.UnknownType, typeof type === 'string' ? 'unknown type' : 'type is required');
+    throw new ProtocolError(ErrorCode.UnknownType, typeof type === 'string' ? undefined : 'type is missing');
   }
   if (raw.SUUID !== sessionUUID) {
-    throw new ProtocolError(ErrorCode.SessionMismatch, 'SUUID does not match this session');
+    throw new ProtocolError(ErrorCode.SessionMismatch);
   }
   return type;
 }
 
-export interface Credentials {
+/** What an authenticated request presents: who, and the access key that proves it. */
+export interface PresentedKey {
   userUUID: string;
   accessKey: string;
 }
 
 /** The credentials an authenticated request carries, or error 5. */
-export function readCredentials(raw: RawEnvelope): Credentials {
+export function readPresentedKey(raw: RawEnvelope): PresentedKey {
   const { userUUID, userAccessKey } = raw;
   if (typeof userUUID !== 'string' || typeof userAccessKey !== 'string') {
-    throw new ProtocolError(ErrorCode.Unauthorized, 'userUUID and userAccessKey are required');
+    throw new ProtocolError(ErrorCode.Unauthorized);
   }
   const canonical = userUUID.toLowerCase();
-  if (!UUID_PATTERN.test(canonical)) throw new ProtocolError(ErrorCode.Unauthorized, 'userUUID is not a UUID');
+  if (!UUID_PATTERN.test(canonical)) throw new ProtocolError(ErrorCode.Unauthorized);
   return { userUUID: canonical, accessKey: userAccessKey };
 }
 

@@ -4,7 +4,7 @@
  * (defaults filled, `null` turned into absent, recipients canonical).
  *
  * Only the payload is described here; `type`, `SUUID`, `id` and the
- * credentials are checked earlier, in envelope.ts, in the order PROTOCOL.md
+ * access key are checked earlier, in envelope.ts, in the order docs/protocol.md
  * gives for reporting faults.
  */
 import {
@@ -45,7 +45,7 @@ const isObject = define<Record<string, unknown>>(
   (value) => (typeof value === 'object' && value !== null) || 'not an object',
 );
 
-/** `null` for an optional field means absent (PROTOCOL.md). */
+/** `null` for an optional field means absent (docs/protocol.md). */
 function optionalField<T, S>(struct: Struct<T, S>) {
   return coerce(optional(struct), isNull, () => undefined);
 }
@@ -70,7 +70,8 @@ const Username = refine(string(), 'username', checkUsername);
 const Password = refine(string(), 'password', checkPassword);
 const MessageText = refine(string(), 'message', checkMessageText);
 
-const Credentials = type({ username: Username, password: Password });
+/** A username and password: what signIn and signUp carry. */
+const Login = type({ username: Username, password: Password });
 
 const Offset = min(integer(), 0);
 const pageLimit = (largest: number, fallback: number) => withDefault(max(min(integer(), 1), largest), fallback);
@@ -83,7 +84,7 @@ const ignoreSignInBesideSignId = (value: unknown): unknown => {
 
 export const SignInRequest = coerce(
   refine(
-    type({ signId: optionalField(Credentials), signIn: optionalField(Credentials) }),
+    type({ signId: optionalField(Login), signIn: optionalField(Login) }),
     'signId',
     (value) => value.signId !== undefined || value.signIn !== undefined || 'signId is required',
   ),
@@ -91,7 +92,7 @@ export const SignInRequest = coerce(
   ignoreSignInBesideSignId,
 );
 
-export const SignUpRequest = type({ signUp: Credentials });
+export const SignUpRequest = type({ signUp: Login });
 
 export const SignOutRequest = type({});
 

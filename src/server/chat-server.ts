@@ -18,7 +18,11 @@ export class ChatServer {
   readonly #services: Services;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
+  /** Every session from its upgrade until it is released. */
   readonly #sessions = new Set<Session>();
+  readonly #dropSession = (session: Session): void => {
+    this.#sessions.delete(session);
+  };
   #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(services: Services) {
@@ -81,7 +85,9 @@ export class ChatServer {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.#wss.handleUpgrade(request, socket, head, (ws) => new Session(ws, this.#services, this.#sessions));
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      this.#sessions.add(new Session(ws, this.#services, this.#dropSession));
+    });
   }
 }
 

@@ -2,12 +2,16 @@
  * Every Redis key and pub/sub topic name, in one place (docs/redis-schema.md
  * describes them). Keys are grouped by hash tag so that each atomic
  * operation touches one Redis Cluster slot:
- *   {users}      the user registry: names, password hashes, the sorted index,
- *                presence — one slot, because a username must be unique and
- *                listed in order across all users;
+ *   {users}      the user directory: names, password hashes, the sorted
+ *                index, presence — one slot, because a username must be
+ *                unique and listed in order across all users;
  *   {u:<uuid>}   one user's access keys;
- *   {c:<id>}     one channel: its history and its mailbox (the channel
- *                actor's input stream), snapshot and readers.
+ *   {c:<id>}     one channel: its history and its feed (the stream every
+ *                node's channel actor reads), snapshot and readers.
+ *
+ * Key names are data that deployments already hold: a method may be renamed,
+ * the string it returns may not (so the feed is still `:mailbox`, history
+ * `:log`).
  */
 export class Keys {
   /** @param prefix prepended to every key and topic (default `chat:`). */
@@ -29,7 +33,7 @@ export class Keys {
   get userIndex(): string {
     return `${this.prefix}{users}:index`;
   }
-  /** HASH user UUID → number of nodes where the user has a bound connection. */
+  /** HASH user UUID → number of nodes where the user has a bound connection (presence). */
   get usersOnline(): string {
     return `${this.prefix}{users}:online`;
   }
@@ -59,35 +63,36 @@ export class Keys {
     return `${this.prefix}{u:${userUUID}}:key:${keyId}`;
   }
 
-  /** STREAM of a channel's messages; entry ID `<n>-0` for the n-th message. */
-  channelLog(channelId: string): string {
+  /** STREAM of a channel's messages (its history); entry ID `<seq>-0` for the seq-th message. */
+  channelHistory(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:log`;
   }
   /**
-   * STREAM: the channel actor's mailbox. Entry ID `<seq>-0`; a message's
-   * push (`k=m`) or a membership change (`k=j|l|g`). Trimmed once every
-   * reader and the snapshot have passed an entry.
+   * STREAM: the channel's feed, read by every node's channel actor. Entry
+   * ID `<id>-0`; a message's push (`k=m`) or a membership change
+   * (`k=j|l|g`). Trimmed once every reader and the snapshot have passed an
+   * entry.
    */
-  channelMailbox(channelId: string): string {
+  channelFeed(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:mailbox`;
   }
-  /** STRING counter: the last mailbox seq handed out. */
-  channelSeq(channelId: string): string {
+  /** STRING counter: the last feed entry id handed out. */
+  channelFeedCounter(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:seq`;
   }
-  /** STRING `<position>:<seq>` of a stored message, kept a minute: a re-run send is not stored twice. */
+  /** STRING `<seq>:<feed entry id>` of a stored message, kept a minute: a re-run send is not stored twice. */
   channelSent(channelId: string, messageUUID: string): string {
     return `${this.prefix}{c:${channelId}}:sent:${messageUUID}`;
   }
-  /** STRING `<seq>|<state JSON>`: the channel actor's state after mailbox entry `seq`. */
+  /** STRING `<entry id>|<state JSON>`: the channel actor's state after feed entry `<entry id>`. */
   channelSnapshot(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:snapshot`;
   }
-  /** HASH node id → `<seq read>:<ms recorded>`: how far each node has read the mailbox. */
-  channelReaders(channelId: string): string {
+  /** HASH node id → `<entry id read>:<ms recorded>`: how far each node has read the feed. */
+  channelFeedReaders(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:readers`;
   }
-  /** Pub/sub topic carrying each new mailbox entry of a channel to every node. */
+  /** Pub/sub topic carrying each new feed entry of a channel to every node. */
   channelTopic(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:push`;
   }

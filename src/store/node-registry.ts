@@ -8,8 +8,8 @@ import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
-const nodeHeartbeat = new Script<0 | 1>('node-heartbeat');
-const nodeSweep = new Script<0 | 1>('node-sweep');
+const nodeHeartbeat = new Script<0 | 1>('node-heartbeat', { keys: 2, args: 2 });
+const nodeSweep = new Script<0 | 1>('node-sweep', { keys: 5, args: 1 });
 
 export class NodeRegistry {
   readonly #redis: RedisClient;

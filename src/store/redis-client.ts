@@ -84,3 +84,22 @@ export function isOutcomeUnknown(error: unknown): boolean {
 export function wasNotSent(error: unknown): boolean {
   return error instanceof Error && /enableOfflineQueue options is false/.test(error.message);
 }
+
+/** Error names of ioredis (and of script.ts) that mean Redis failed, not the code calling it. */
+const REDIS_ERROR_NAMES = new Set([
+  'ReplyError',
+  'MaxRetriesPerRequestError',
+  'ClusterAllFailedError',
+  'OutcomeUnknownError',
+]);
+
+/** Whether `error` is Redis failing — unreachable, timing out, refusing — rather than a bug. */
+export function isRedisFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    REDIS_ERROR_NAMES.has(error.name) ||
+    isOutcomeUnknown(error) ||
+    wasNotSent(error) ||
+    /^(connect |Failed to refresh slots cache|None of startup nodes is available)/.test(error.message)
+  );
+}

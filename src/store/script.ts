@@ -1,19 +1,24 @@
 /**
  * A named Lua script run by SHA (EVALSHA), falling back to EVAL once when the
  * server does not know it yet (first use, or after a Redis restart).
- * The scripts themselves live in ./scripts/*.lua, one per atomic operation.
+ * The scripts themselves live in ./scripts/*.lua, one per atomic operation,
+ * each opening with a header that lists its KEYS, ARGV and return value;
+ * the wrapper declares how many of each it passes, and a unit test holds the
+ * two to each other. A line `-- @include <name>` is replaced by
+ * ./scripts/lib/<name>.lua (BullMQ's habit), so a snippet lives once.
  *
  * Unknown outcomes. When a write's reply is lost (the connection dropped
  * with it in flight, or it timed out), Redis may or may not have run it —
  * yet the contract says error 11 means nothing happened. A script that is
  * safe to run twice (message-send.lua dedupes on the message UUID,
  * user-create.lua on the user UUID, most others are idempotent) is
- * `rerunnable`: instead of guessing, `run` runs it again until Redis answers, for at
- * most OUTCOME_SETTLE_MS; the answer then says what happened. Only when
- * Redis stays away that long does the error reach the caller (error 11),
- * and the outcome is then truly unknown (docs/architecture.md). Reads, and
- * the sign-in attempt counters (where a lost count only errs on the safe
- * side), are not rerunnable: their error goes straight to the caller.
+ * `rerunnable`: instead of guessing, `run` runs it again until Redis
+ * answers, for at most OUTCOME_SETTLE_MS; the answer then says what
+ * happened. Only when Redis stays away that long does the error reach the
+ * caller (error 11), and the outcome is then truly unknown
+ * (docs/architecture.md). Reads, and the sign-in attempt counters (where a
+ * lost count only errs on the safe side), are not rerunnable: their error
+ * goes straight to the caller.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,32 +27,62 @@ import { isOutcomeUnknown, type RedisClient, wasNotSent } from './redis-client.j
 
 export type ScriptArg = string | number | Buffer;
 
+export interface ScriptShape {
+  /** How many KEYS the script takes. */
+  keys: number;
+  /** How many ARGV the script takes. */
+  args: number;
+  /** Safe to run twice, so a lost reply is settled by running it again. Default true. */
+  rerunnable?: boolean;
+}
+
 /** Longest time spent settling an unknown outcome. */
 const OUTCOME_SETTLE_MS = 10_000;
 const SETTLE_RETRY_MS = 100;
 
+const INCLUDE = /^-- @include (\S+)$/gm;
+
+/** The script's source with its includes expanded. */
+export function loadScriptSource(name: string): string {
+  const source = readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+  return source.replace(INCLUDE, (_, included: string) =>
+    readFileSync(new URL(`./scripts/lib/${included}.lua`, import.meta.url), 'utf8').trimEnd(),
+  );
+}
+
+/** A write whose reply was lost and whose outcome could not be settled in time. */
+export class OutcomeUnknownError extends Error {
+  override name = 'OutcomeUnknownError';
+}
+
 export class Script<Result> {
+  /** Every script made so far, for the test that checks each against its header. */
+  static readonly all: Script<unknown>[] = [];
+
   readonly name: string;
+  readonly shape: Readonly<Required<ScriptShape>>;
   readonly #lua: string;
   readonly #sha: string;
-  readonly #rerunnable: boolean;
 
-  /**
-   * @param name the file name in ./scripts without `.lua`
-   * @param rerunnable safe to run twice, so a lost reply is settled by running it again. Default true.
-   */
-  constructor(name: string, { rerunnable = true } = {}) {
+  /** @param name the file name in ./scripts without `.lua` */
+  constructor(name: string, shape: ScriptShape) {
     this.name = name;
-    this.#lua = readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+    this.shape = { rerunnable: true, ...shape };
+    this.#lua = loadScriptSource(name);
     this.#sha = createHash('sha1').update(this.#lua).digest('hex');
-    this.#rerunnable = rerunnable;
+    Script.all.push(this);
   }
 
   async run(redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<Result> {
+    if (keys.length !== this.shape.keys || args.length !== this.shape.args) {
+      throw new TypeError(
+        `${this.name}: ${keys.length} keys and ${args.length} args given, ${this.shape.keys} and ${this.shape.args} declared`,
+      );
+    }
     try {
       return await this.#run(redis, keys, args);
     } catch (error) {
-      if (!this.#rerunnable || !isOutcomeUnknown(error)) throw error;
+      if (!this.shape.rerunnable || !isOutcomeUnknown(error)) throw error;
       return this.#settle(redis, keys, args, error);
     }
   }
@@ -68,9 +103,10 @@ export class Script<Result> {
         if (!isOutcomeUnknown(error) && !wasNotSent(error)) throw error;
       }
     }
-    throw new Error(`${this.name}: outcome unknown (no reply, and Redis did not answer for ${OUTCOME_SETTLE_MS} ms)`, {
-      cause,
-    });
+    throw new OutcomeUnknownError(
+      `${this.name}: outcome unknown (no reply, and Redis did not answer for ${OUTCOME_SETTLE_MS} ms)`,
+      { cause },
+    );
   }
 
   async #run(redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<Result> {

@@ -1,51 +1,10 @@
 /**
- * OpenTelemetry tracing, off unless asked for.
- *
- * `startTracing` starts the OpenTelemetry NodeSDK only when
- * OTEL_EXPORTER_OTLP_ENDPOINT is set (spans go there over OTLP http/protobuf,
- * batched; the standard OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables apply,
- * OTEL_SDK_DISABLED=true turns it off) or when a test passes an `exporter` (exported
- * one span at a time). Otherwise it does nothing at all: the SDK is not even
- * loaded (it is required lazily), and the API stays a no-op. Only traces are
- * set up: no metric reader, no log exporter.
- *
- * Redis commands: @opentelemetry/instrumentation-ioredis (supports ioredis
- * >=2 <7, so ioredis 6) makes a `set`, `evalsha`, ... client span per command
- * — only inside an active span (requireParentSpan, its default), so pub/sub
- * traffic and reconnect chatter outside a request make no root spans. The
- * span's db.query.text keeps the command and its first argument (the key);
- * the other arguments are replaced with "[n other arguments]".
- *
- * ESM and patching. Instrumentations patch a package when it is loaded:
- * require() through require-in-the-middle, `import` through
- * import-in-the-middle, and the latter only sees an import if its loader hook
- * was registered before the application's module graph was loaded. This
- * server is ESM and imports ioredis statically, so ioredis is loaded before
- * main() can call startTracing, and an `import` never passes through
- * require(): checked on Node 20.20 with ioredis 6.0.0, NodeSDK alone yields no
- * Redis spans, whether started before or after the import. Two ways out, both
- * checked against a live Redis:
- *  - what startTracing does: ioredis is a CommonJS package, and an ESM import
- *    of it shares the one CommonJS module instance (Module._cache). Once the
- *    instrumentation is enabled, startTracing require()s 'ioredis';
- *    require-in-the-middle then patches that instance (Redis.prototype), which
- *    every importer shares, whenever it was first imported. No flag needed.
- *  - the documented general way (needed for an ESM-only package):
- *    `node --import ./otel/register.mjs dist/src/main.js`, which registers
- *    @opentelemetry/instrumentation/hook.mjs with module.register() before the
- *    app loads. import-in-the-middle remembers the modules it wrapped and
- *    replays them to hooks added later, so startTracing may still run after
- *    the imports. Using both is harmless: the instrumentation unwraps before
- *    it wraps again, and each command still makes one span.
- * Worker threads (history pages) open their own Redis connections without
- * tracing.
- *
- * Trace context crosses process boundaries (pub/sub between nodes) as a W3C
- * `traceparent` string. traceparentOf / contextFromTraceparent use the W3C
- * TraceContext propagator directly, not the global propagator, so they work
- * whether or not the SDK was started. With tracing off a received traceparent
- * still passes through: the no-op tracer gives a child "span" the parent's
- * span context, so traceparentOf() of it returns what came in.
+ * OpenTelemetry tracing, off unless asked for: the SDK starts only when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test passes an exporter), and is
+ * not even loaded otherwise. Redis commands get spans through
+ * instrumentation-ioredis; trace context crosses nodes as a W3C traceparent.
+ * Why it is set up this way (ESM and patching, worker threads, the
+ * propagator): docs/tracing.md.
  */
 import { createRequire } from 'node:module';
 import {
@@ -158,6 +117,21 @@ export function startTracing(options: TracingOptions): Tracing {
 /** Whether spans are recorded: callers skip building spans on hot paths when not. */
 export function isTracing(): boolean {
   return running;
+}
+
+/**
+ * Runs `work` inside a new active span named `name`, ended when it settles;
+ * with tracing off, just runs it (and `options` is never called).
+ */
+export function withSpan<T>(name: string, options: () => SpanOptions, work: () => Promise<T>): Promise<T> {
+  if (!running) return work();
+  return tracer.startActiveSpan(name, options(), async (span) => {
+    try {
+      return await work();
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
  * HISTORY_IN_POOL=false, on the main thread.
  */
 import { messageJson, type TimeKey } from '../protocol/responses.js';
-import { readHistoryPage } from '../store/channel-store.js';
+import { readHistoryPage } from '../store/channel-history.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 
@@ -13,6 +13,11 @@ export interface HistoryPageTask {
   offset: number;
   limit: number;
   timeKey: TimeKey;
+}
+
+/** Where history pages are built: the worker pool (or the main thread with HISTORY_IN_POOL=false). */
+export interface HistoryPages {
+  historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult>;
 }
 
 export interface HistoryPageResult {

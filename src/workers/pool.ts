@@ -8,7 +8,7 @@ import { ErrorCode, ProtocolError } from '../protocol/errors.js';
 import type { TimeKey } from '../protocol/responses.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { buildHistoryPage, type HistoryPageResult, type HistoryPageTask } from './history-page.js';
+import { buildHistoryPage, type HistoryPageResult, type HistoryPages, type HistoryPageTask } from './history-page.js';
 import type { WorkerSettings } from './tasks.js';
 
 export interface WorkerPoolOptions {
@@ -21,7 +21,7 @@ export interface WorkerPoolOptions {
   inlineHistory?: { redis: RedisClient; keys: Keys } | undefined;
 }
 
-export class WorkerPool {
+export class WorkerPool implements HistoryPages {
   readonly #pool: Piscina;
   readonly #maxQueue: number;
   readonly #inlineHistory: WorkerPoolOptions['inlineHistory'];
@@ -62,7 +62,7 @@ export class WorkerPool {
 
   #run<R>(task: object, name: string): Promise<R> {
     if (this.#pool.queueSize >= this.#maxQueue) {
-      return Promise.reject(new ProtocolError(ErrorCode.RateLimited, 'server busy; retry later'));
+      return Promise.reject(new ProtocolError(ErrorCode.RateLimited, 'server busy'));
     }
     return this.#pool.run(task, { name }) as Promise<R>;
   }

@@ -1,7 +1,7 @@
 /**
  * A client loses its node — it disconnects, or the node is killed with -9 —
  * and carries on from another node with the access key it already has
- * (PROTOCOL.md: "An access key keeps working on a new connection"), without
+ * (docs/protocol.md: "An access key keeps working on a new connection"), without
  * signing in again: its acknowledged messages are in history, a new join
  * gets pushes again, and presence follows the new connection — including
  * going offline when it closes while its old node lies dead (NODE_TTL_MS).

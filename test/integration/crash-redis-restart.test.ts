@@ -1,6 +1,6 @@
 /**
  * Redis stopped (SIGTERM) under load on two nodes, down for ~3 s, restarted
- * on the same port and AOF directory. PROTOCOL.md: while it is down requests
+ * on the same port and AOF directory. docs/protocol.md: while it is down requests
  * get error 11 (REDIS_COMMAND_TIMEOUT_MS: within 2 s) and nothing is stored
  * (a send in flight at the moment Redis goes down is settled once it is back);
  * the nodes recover by themselves; a success response means stored; and a
@@ -222,7 +222,7 @@ describe('Redis restart under load on two nodes', () => {
     );
   });
 
-  it('stores no message that got error 11 (PROTOCOL.md: 11 means nothing was stored)', () => {
+  it('stores no message that got error 11 (docs/protocol.md: 11 means nothing was stored)', () => {
     assert.ok(stored.length > 0, 'history read');
     const texts = new Set(stored.map((m) => m.message));
     const refusedStored = senders

@@ -1,5 +1,5 @@
 /**
- * Three server nodes on one Redis (PROTOCOL.md, Channels): a message sent on
+ * Three server nodes on one Redis (docs/protocol.md, Channels): a message sent on
  * any node is pushed to every other joined connection on every node, and
  * every connection sees a channel's messages in one order — its history's.
  */

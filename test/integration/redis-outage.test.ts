@@ -1,5 +1,5 @@
 /**
- * Redis outages (PROTOCOL.md): while Redis is down requests get error 11
+ * Redis outages (docs/protocol.md): while Redis is down requests get error 11
  * quickly and nothing is stored; once it is back the server recovers by
  * itself, and everything it acknowledged is in history exactly once.
  *

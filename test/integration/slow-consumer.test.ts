@@ -1,5 +1,5 @@
 /**
- * Slow consumers (PROTOCOL.md): a connection whose unsent output exceeds
+ * Slow consumers (docs/protocol.md): a connection whose unsent output exceeds
  * MAX_BUFFERED_BYTES is closed with 1013, and nothing else is affected.
  */
 import assert from 'node:assert/strict';

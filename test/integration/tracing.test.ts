@@ -3,7 +3,7 @@
  * exporter, and one channelMessage sent on node A makes one trace — the
  * request's receive and validate spans, the channel actor's send, its Redis
  * command, and a push span on each node, whose parent is the send (it
- * travelled in the mailbox entry's traceparent).
+ * travelled in the feed entry's traceparent).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Transport rules of PROTOCOL.md: only `/ws` upgrades, frame size and UTF-8
+ * Transport rules of docs/protocol.md: only `/ws` upgrades, frame size and UTF-8
  * limits close with 1009 / 1007, binary frames get error 1, the heartbeat
  * drops a connection that misses a pong, and one connection's bad frame never
  * touches another connection.

@@ -32,7 +32,7 @@ describe('ActorRegistry', () => {
     assert.equal(a.key, 'a');
     assert.equal(actors.get('a'), a);
     assert.deepEqual(made, ['a']);
-    assert.equal(actors.size, 1);
+    assert.equal([...actors.values()].length, 1);
   });
 
   it('keeps one actor per key', () => {
@@ -47,7 +47,7 @@ describe('ActorRegistry', () => {
   it('peek never makes an actor', () => {
     const { registry: actors, made } = registry();
     assert.equal(actors.peek('a'), undefined);
-    assert.equal(actors.size, 0);
+    assert.equal([...actors.values()].length, 0);
     const a = actors.get('a');
     assert.equal(actors.peek('a'), a);
     assert.deepEqual(made, ['a']);
@@ -67,7 +67,7 @@ describe('ActorRegistry', () => {
     const a = actors.get('a');
     assert.equal(actors.sweep(a.mailbox.lastActiveAt + IDLE_MS + 1), 1);
     assert.equal(actors.peek('a'), undefined);
-    assert.equal(actors.size, 0);
+    assert.equal([...actors.values()].length, 0);
   });
 
   it('makes a fresh actor after eviction', () => {
@@ -135,6 +135,6 @@ describe('ActorRegistry', () => {
     actors.start();
     actors.stop();
     actors.stop();
-    assert.equal(actors.size, 0);
+    assert.equal([...actors.values()].length, 0);
   });
 });

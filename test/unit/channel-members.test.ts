@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ChannelMembers, type MembersSnapshot } from '../../src/actors/channel-members.js';
-import type { MailboxEntry } from '../../src/actors/mailbox-entry.js';
+import type { FeedEntry } from '../../src/store/feed-entry.js';
 
 const ALICE = '21d4b0aa-da77-4833-a315-1b13f70de65d';
 const BOB = '8c1f8a64-3c59-4a8e-9a55-3d3f0c0e6b11';
@@ -10,20 +10,20 @@ const CAROL = 'f3b0c442-98fc-4c14-9afb-4c8996fb9242';
 const N1 = 'node-1';
 const N2 = 'node-2';
 
-let seq = 0;
-const join = (userUUID: string, nodeId: string): MailboxEntry => ({ seq: ++seq, kind: 'join', userUUID, nodeId });
-const leave = (userUUID: string, nodeId: string): MailboxEntry => ({ seq: ++seq, kind: 'leave', userUUID, nodeId });
-const gone = (nodeId: string): MailboxEntry => ({ seq: ++seq, kind: 'nodeGone', nodeId });
-const message = (): MailboxEntry => ({
-  seq: ++seq,
+let id = 0;
+const join = (userUUID: string, nodeId: string): FeedEntry => ({ id: ++id, kind: 'join', userUUID, nodeId });
+const leave = (userUUID: string, nodeId: string): FeedEntry => ({ id: ++id, kind: 'leave', userUUID, nodeId });
+const gone = (nodeId: string): FeedEntry => ({ id: ++id, kind: 'nodeGone', nodeId });
+const message = (): FeedEntry => ({
+  id: ++id,
   kind: 'message',
-  position: seq,
+  seq: id,
   origin: 'session',
   traceparent: '',
   frame: Buffer.from('{}'),
 });
 
-function members(...entries: MailboxEntry[]): ChannelMembers {
+function members(...entries: FeedEntry[]): ChannelMembers {
   const m = new ChannelMembers();
   for (const entry of entries) m.apply(entry);
   return m;
@@ -186,7 +186,7 @@ describe('ChannelMembers', () => {
 describe('ChannelMembers (property)', () => {
   const users = ['u1', 'u2', 'u3', ALICE];
   const nodes = ['n1', 'n2', 'n3'];
-  const entryArb: fc.Arbitrary<MailboxEntry> = fc
+  const entryArb: fc.Arbitrary<FeedEntry> = fc
     .oneof(
       {
         weight: 4,
@@ -212,17 +212,17 @@ describe('ChannelMembers (property)', () => {
         weight: 1,
         arbitrary: fc.record({
           kind: fc.constant('message' as const),
-          position: fc.integer({ min: 1, max: 100 }),
+          seq: fc.integer({ min: 1, max: 100 }),
           origin: fc.constant('s'),
           traceparent: fc.constant(''),
           frame: fc.constant(Buffer.from('{}')),
         }),
       },
     )
-    .map((entry) => ({ ...entry, seq: 1 }) as MailboxEntry);
+    .map((entry) => ({ ...entry, id: 1 }) as FeedEntry);
   const entriesArb = fc
     .array(entryArb, { maxLength: 60 })
-    .map((entries) => entries.map((e, i) => ({ ...e, seq: i + 1 })));
+    .map((entries) => entries.map((e, i) => ({ ...e, id: i + 1 })));
 
   it('snapshot-replay law: apply a prefix, snapshot, restore, apply the rest == apply all', () => {
     fc.assert(

@@ -42,8 +42,8 @@ describe('loadConfig', () => {
       statsIntervalMs: 0,
       actorIdleMs: 60_000,
       nodeTtlMs: 15_000,
-      mailboxCheckpointEvery: 1000,
-      mailboxCheckpointMs: 5000,
+      feedCheckpointEvery: 1000,
+      feedCheckpointMs: 5000,
       redisClusterNodes: undefined,
     });
   });
@@ -82,8 +82,8 @@ describe('loadConfig', () => {
       STATS_INTERVAL_MS: '5000',
       ACTOR_IDLE_MS: '100',
       NODE_TTL_MS: '3000',
-      MAILBOX_CHECKPOINT_EVERY: '50',
-      MAILBOX_CHECKPOINT_MS: '250',
+      FEED_CHECKPOINT_EVERY: '50',
+      FEED_CHECKPOINT_MS: '250',
       REDIS_CLUSTER_NODES: '127.0.0.1:7000, [::1]:7001,localhost:7002',
     });
     assert.deepEqual(config, {
@@ -110,14 +110,22 @@ describe('loadConfig', () => {
       statsIntervalMs: 5000,
       actorIdleMs: 100,
       nodeTtlMs: 3000,
-      mailboxCheckpointEvery: 50,
-      mailboxCheckpointMs: 250,
+      feedCheckpointEvery: 50,
+      feedCheckpointMs: 250,
       redisClusterNodes: [
         { host: '127.0.0.1', port: 7000 },
         { host: '::1', port: 7001 },
         { host: 'localhost', port: 7002 },
       ],
     });
+  });
+
+  it('still reads MAILBOX_CHECKPOINT_EVERY and _MS, the earlier names of FEED_CHECKPOINT_EVERY and _MS', () => {
+    const earlier = loadConfig({ MAILBOX_CHECKPOINT_EVERY: '70', MAILBOX_CHECKPOINT_MS: '700' });
+    assert.equal(earlier.feedCheckpointEvery, 70);
+    assert.equal(earlier.feedCheckpointMs, 700);
+    const both = loadConfig({ FEED_CHECKPOINT_EVERY: '80', MAILBOX_CHECKPOINT_EVERY: '70' });
+    assert.equal(both.feedCheckpointEvery, 80, 'the new name wins');
   });
 
   it('accepts port 0 (any free port) and the range ends', () => {
@@ -192,6 +200,8 @@ describe('loadConfig', () => {
     ['STATS_INTERVAL_MS', ['-1', '3600001']],
     ['ACTOR_IDLE_MS', ['9', '86400001']],
     ['NODE_TTL_MS', ['999', 'x']],
+    ['FEED_CHECKPOINT_EVERY', ['0']],
+    ['FEED_CHECKPOINT_MS', ['99']],
     ['MAILBOX_CHECKPOINT_EVERY', ['0']],
     ['MAILBOX_CHECKPOINT_MS', ['99']],
   ];

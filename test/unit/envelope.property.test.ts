@@ -1,6 +1,6 @@
 /**
  * Property: whatever text arrives, the parsing pipeline of a frame
- * (parseFrame → checkRouting → readCredentials / readPayload) either returns
+ * (parseFrame → checkRouting → readPresentedKey / readPayload) either returns
  * or throws a ProtocolError with a wire code 1..11 — never another exception,
  * which the session would have to answer as 11 ("Redis down") instead of the
  * request's real fault.
@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { checkRouting, echoableId, parseFrame, readCredentials, readPayload } from '../../src/protocol/envelope.js';
+import { checkRouting, echoableId, parseFrame, readPayload, readPresentedKey } from '../../src/protocol/envelope.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { type RequestType, UNAUTHENTICATED_TYPES } from '../../src/protocol/requests.js';
 import { junkArbitraries, mutate, mutationArbitrary } from '../helpers/arbitraries.js';
@@ -26,7 +26,7 @@ function pipeline(text: string): Outcome {
     const raw = parseFrame(text);
     echoableId(raw);
     const type = checkRouting(raw, SESSION);
-    if (!UNAUTHENTICATED_TYPES.has(type)) readCredentials(raw);
+    if (!UNAUTHENTICATED_TYPES.has(type)) readPresentedKey(raw);
     readPayload(type, raw);
     return { ok: true };
   } catch (error) {
@@ -47,7 +47,7 @@ function everyStage(text: string): void {
   echoableId(raw);
   const stages: (() => unknown)[] = [
     () => checkRouting(raw, SESSION),
-    () => readCredentials(raw),
+    () => readPresentedKey(raw),
     ...(
       [
         'signIn',

@@ -5,8 +5,8 @@ import {
   echoableId,
   MAX_ID_LENGTH,
   parseFrame,
-  readCredentials,
   readPayload,
+  readPresentedKey,
 } from '../../src/protocol/envelope.js';
 import { ErrorCode, ProtocolError } from '../../src/protocol/errors.js';
 
@@ -142,11 +142,11 @@ describe('checkRouting', () => {
   });
 });
 
-describe('readCredentials', () => {
+describe('readPresentedKey', () => {
   it('answers 5 for a userUUID that is not a UUID, before any lookup', () => {
     for (const userUUID of ['', 'alice', 'x'.repeat(60_000), '{u:x}', `${USER}x`]) {
       assert.throws(
-        () => readCredentials({ userUUID, userAccessKey: KEY }),
+        () => readPresentedKey({ userUUID, userAccessKey: KEY }),
         (error) => error instanceof ProtocolError && error.code === ErrorCode.Unauthorized,
         userUUID.slice(0, 20),
       );
@@ -154,14 +154,14 @@ describe('readCredentials', () => {
   });
 
   it('returns the credentials with the user UUID lower-cased', () => {
-    assert.deepEqual(readCredentials({ userUUID: USER.toUpperCase(), userAccessKey: KEY }), {
+    assert.deepEqual(readPresentedKey({ userUUID: USER.toUpperCase(), userAccessKey: KEY }), {
       userUUID: USER,
       accessKey: KEY,
     });
   });
 
   it('keeps the access key exactly as sent', () => {
-    assert.deepEqual(readCredentials({ userUUID: USER, userAccessKey: 'AbC' }), { userUUID: USER, accessKey: 'AbC' });
+    assert.deepEqual(readPresentedKey({ userUUID: USER, userAccessKey: 'AbC' }), { userUUID: USER, accessKey: 'AbC' });
   });
 
   it('gives error 5 for missing or non-string credentials', () => {
@@ -177,7 +177,7 @@ describe('readCredentials', () => {
     ];
     for (const raw of cases) {
       assert.equal(
-        codeOf(() => readCredentials(raw)),
+        codeOf(() => readPresentedKey(raw)),
         ErrorCode.Unauthorized,
         JSON.stringify(raw),
       );
@@ -229,15 +229,15 @@ describe('readPayload', () => {
   it('names the field at fault in the message', () => {
     assert.equal(
       messageOf(() => readPayload('signUp', { signUp: { username: 'Alice' } })),
-      'signUp.password is required',
+      'invalid request: signUp.password is required',
     );
     assert.equal(
       messageOf(() => readPayload('users', { users: { limit: '5' } })),
-      'users.limit: expected integer',
+      'invalid request: users.limit: expected integer',
     );
     assert.equal(
       messageOf(() => readPayload('users', { users: { limit: 5000 } })),
-      'users.limit: out of range',
+      'invalid request: users.limit: out of range',
     );
   });
 

@@ -133,7 +133,7 @@ describe('SignInRequest', () => {
   });
 
   it('uses signId and ignores an unusable signIn when both are present', () => {
-    // PROTOCOL.md: "If both signId and signIn are present, signId is used."
+    // docs/protocol.md: "If both signId and signIn are present, signId is used."
     for (const signIn of [42, 'x', { username: '', password: '' }, []]) {
       const request = create({ signId: CREDENTIALS, signIn }, SignInRequest);
       assert.deepEqual(request.signId, CREDENTIALS, JSON.stringify(signIn));

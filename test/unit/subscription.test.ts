@@ -21,13 +21,14 @@ function subscription(): { sub: Subscription; subscriber: RecordingSubscriber } 
 describe('Subscription', () => {
   it('starts inactive and holds pushes until activate', () => {
     const { sub, subscriber } = subscription();
-    assert.equal(sub.active, false);
     sub.offer(1, frame(1));
+    assert.deepEqual(subscriber.delivered, [], 'inactive: held');
     sub.offer(2, frame(2));
     assert.deepEqual(subscriber.delivered, []);
     sub.activate();
-    assert.equal(sub.active, true);
     assert.deepEqual(subscriber.delivered, ['m1', 'm2']);
+    sub.offer(3, frame(3));
+    assert.deepEqual(subscriber.delivered, ['m1', 'm2', 'm3'], 'active: delivered directly');
   });
 
   it('delivers directly once active', () => {
@@ -45,15 +46,15 @@ describe('Subscription', () => {
     sub.offer(4, frame(4));
     sub.offer(5, frame(5));
     sub.offer(6, frame(6));
-    sub.showedUpTo(5);
+    sub.markShown(5);
     sub.offer(7, frame(7));
     sub.activate();
     assert.deepEqual(subscriber.delivered, ['m6', 'm7']);
   });
 
-  it('drops pushes at or before the shown position offered after showedUpTo', () => {
+  it('drops pushes at or before the shown position offered after markShown', () => {
     const { sub, subscriber } = subscription();
-    sub.showedUpTo(3);
+    sub.markShown(3);
     sub.offer(2, frame(2));
     sub.offer(3, frame(3));
     sub.offer(4, frame(4));
@@ -73,10 +74,10 @@ describe('Subscription', () => {
     assert.deepEqual(subscriber.delivered, ['m1', 'm2', 'm3', 'm4']);
   });
 
-  it('showedUpTo never moves backwards', () => {
+  it('markShown never moves backwards', () => {
     const { sub, subscriber } = subscription();
-    sub.showedUpTo(5);
-    sub.showedUpTo(2);
+    sub.markShown(5);
+    sub.markShown(2);
     sub.activate();
     sub.offer(3, frame(3));
     sub.offer(5, frame(5));
@@ -88,7 +89,7 @@ describe('Subscription', () => {
     const { sub, subscriber } = subscription();
     sub.activate();
     sub.offer(1, frame(1));
-    sub.showedUpTo(3);
+    sub.markShown(3);
     sub.offer(2, frame(2));
     sub.offer(3, frame(3));
     sub.offer(4, frame(4));

@@ -10,6 +10,10 @@
 
   Returns 1 when the key existed, else 0
 ]]
-local existed = redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+local key = KEYS[1]
+local control_topic = ARGV[1]
+local notice = ARGV[2]
+
+local existed = redis.call('DEL', key)
+redis.call('PUBLISH', control_topic, notice)
 return existed

@@ -11,10 +11,14 @@
 
   Returns 1 when the key was still there, 0 when it had run out (or is new)
 ]]
-local alive = redis.call('SET', KEYS[1], '1', 'PX', ARGV[2], 'XX')
-if alive then
+local alive_key = KEYS[1]
+local nodes_key = KEYS[2]
+local node_id = ARGV[1]
+local ttl_ms = ARGV[2]
+
+if redis.call('SET', alive_key, '1', 'PX', ttl_ms, 'XX') then
   return 1
 end
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SET', alive_key, '1', 'PX', ttl_ms)
+redis.call('SADD', nodes_key, node_id)
 return 0

@@ -1,7 +1,7 @@
 --[[
   Cleans up after a node whose liveness key ran out: takes its users out of
   presence and moves it to the set of gone nodes, whose channel memberships
-  are then ended one channel at a time (mailbox-member.lua, kind 'g').
+  are then ended one channel at a time (feed-membership.lua, kind 'g').
   Does nothing if the node is alive again.
 
   KEYS[1] {users}:node:<id>     STRING, exists while the node is alive
@@ -15,15 +15,22 @@
 
   Returns 1 when the node was swept, 0 when it is alive
 ]]
-if redis.call('EXISTS', KEYS[1]) == 1 then
+local alive_key = KEYS[1]
+local node_set_key = KEYS[2]
+local online_key = KEYS[3]
+local nodes_key = KEYS[4]
+local gone_key = KEYS[5]
+local node_id = ARGV[1]
+
+-- @include presence-decrement
+
+if redis.call('EXISTS', alive_key) == 1 then
   return 0
 end
-for _, uuid in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if redis.call('HINCRBY', KEYS[3], uuid, -1) <= 0 then
-    redis.call('HDEL', KEYS[3], uuid)
-  end
+for _, user_uuid in ipairs(redis.call('SMEMBERS', node_set_key)) do
+  presence_decrement(online_key, user_uuid)
 end
-redis.call('DEL', KEYS[2])
-redis.call('SREM', KEYS[4], ARGV[1])
-redis.call('SADD', KEYS[5], ARGV[1])
+redis.call('DEL', node_set_key)
+redis.call('SREM', nodes_key, node_id)
+redis.call('SADD', gone_key, node_id)
 return 1

@@ -6,7 +6,9 @@
 
   Returns the attempts left counted (integer); 0 when the window had closed
 ]]
-if redis.call('EXISTS', KEYS[1]) == 0 then
+local failures_key = KEYS[1]
+
+if redis.call('EXISTS', failures_key) == 0 then
   return 0
 end
-return redis.call('DECR', KEYS[1])
+return redis.call('DECR', failures_key)

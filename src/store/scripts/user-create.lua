@@ -14,12 +14,21 @@
   Returns { 1, uuid }          created
           { 0, existing uuid } the name is taken; nothing written
 ]]
-local existing = redis.call('HGET', KEYS[1], ARGV[1])
+local by_name_key = KEYS[1]
+local names_key = KEYS[2]
+local passwords_key = KEYS[3]
+local index_key = KEYS[4]
+local normalized_name = ARGV[1]
+local user_uuid = ARGV[2]
+local display_name = ARGV[3]
+local password_hash = ARGV[4]
+
+local existing = redis.call('HGET', by_name_key, normalized_name)
 if existing then
   return { 0, existing }
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
-redis.call('ZADD', KEYS[4], 0, ARGV[1] .. '\0' .. ARGV[2])
-return { 1, ARGV[2] }
+redis.call('HSET', by_name_key, normalized_name, user_uuid)
+redis.call('HSET', names_key, user_uuid, display_name)
+redis.call('HSET', passwords_key, user_uuid, password_hash)
+redis.call('ZADD', index_key, 0, normalized_name .. '\0' .. user_uuid)
+return { 1, user_uuid }

@@ -15,19 +15,25 @@
           attempt: 1 reserved, 0 refused (the limit is reached), -1 none
           (no such user, or no reservation asked)
 ]]
-local uuid = redis.call('HGET', KEYS[1], ARGV[1])
-if not uuid then
+local by_name_key = KEYS[1]
+local passwords_key = KEYS[2]
+local failures_key = KEYS[3]
+local normalized_name = ARGV[1]
+local allowed = tonumber(ARGV[2])
+local window_ms = ARGV[3]
+
+local user_uuid = redis.call('HGET', by_name_key, normalized_name)
+if not user_uuid then
   return { false, false, -1 }
 end
-local hash = redis.call('HGET', KEYS[2], uuid)
-local allowed = tonumber(ARGV[2])
+local password_hash = redis.call('HGET', passwords_key, user_uuid)
 if allowed == 0 then
-  return { uuid, hash, -1 }
+  return { user_uuid, password_hash, -1 }
 end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= allowed then
-  return { uuid, hash, 0 }
+if tonumber(redis.call('GET', failures_key) or '0') >= allowed then
+  return { user_uuid, password_hash, 0 }
 end
-if redis.call('INCR', KEYS[3]) == 1 then
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+if redis.call('INCR', failures_key) == 1 then
+  redis.call('PEXPIRE', failures_key, window_ms)
 end
-return { uuid, hash, 1 }
+return { user_uuid, password_hash, 1 }

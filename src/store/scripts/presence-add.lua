@@ -9,8 +9,12 @@
 
   Returns 1 when the node had not counted the user yet, else 0
 ]]
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
+local online_key = KEYS[1]
+local node_set_key = KEYS[2]
+local user_uuid = ARGV[1]
+
+if redis.call('SADD', node_set_key, user_uuid) == 0 then
   return 0
 end
-redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HINCRBY', online_key, user_uuid, 1)
 return 1

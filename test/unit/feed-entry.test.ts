@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type MailboxEntry, parsePublishedEntry, parseStreamEntry } from '../../src/actors/mailbox-entry.js';
+import { type FeedEntry, parsePublishedEntry, parseStreamEntry } from '../../src/store/feed-entry.js';
 
 const SESSION = '6f9353ba-92c6-41c2-89f2-60b350bf67e7';
 const USER = '21d4b0aa-da77-4833-a315-1b13f70de65d';
 const NODE = 'node-7f3a';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-const published = (text: string): MailboxEntry | null => parsePublishedEntry(Buffer.from(text, 'utf8'));
+const published = (text: string): FeedEntry | null => parsePublishedEntry(Buffer.from(text, 'utf8'));
 
-/** An XRANGE entry as ioredis returns it with xrangeBuffer: `<seq>-0` and field/value pairs. */
-function stream(id: string, ...fields: (string | Buffer)[]): MailboxEntry | null {
+/** An XRANGE entry as ioredis returns it with xrangeBuffer: `<id>-0` and field/value pairs. */
+function stream(id: string, ...fields: (string | Buffer)[]): FeedEntry | null {
   return parseStreamEntry(
     Buffer.from(id, 'latin1'),
     fields.map((field) => (typeof field === 'string' ? Buffer.from(field, 'utf8') : field)),
@@ -18,19 +18,19 @@ function stream(id: string, ...fields: (string | Buffer)[]): MailboxEntry | null
 }
 
 /** The entry with its frame as bytes in hex, so deepEqual compares contents and nothing else. */
-function plain(entry: MailboxEntry | null): unknown {
+function plain(entry: FeedEntry | null): unknown {
   if (entry === null || entry.kind !== 'message') return entry;
   return { ...entry, frame: entry.frame.toString('hex') };
 }
 
 describe('parsePublishedEntry', () => {
-  it('parses a message entry: seq, position, origin, traceparent and the frame', () => {
+  it('parses a message entry: id, seq, origin, traceparent and the frame', () => {
     const frame = '{"type":"channelMessage","text":"hi"}';
     const entry = published(`12|m|7|${SESSION}|${TRACEPARENT}|${frame}`);
     assert.deepEqual(plain(entry), {
-      seq: 12,
+      id: 12,
       kind: 'message',
-      position: 7,
+      seq: 7,
       origin: SESSION,
       traceparent: TRACEPARENT,
       frame: Buffer.from(frame).toString('hex'),
@@ -74,30 +74,30 @@ describe('parsePublishedEntry', () => {
   });
 
   it('parses a join entry', () => {
-    assert.deepEqual(published(`4|j|${USER}|${NODE}`), { seq: 4, kind: 'join', userUUID: USER, nodeId: NODE });
+    assert.deepEqual(published(`4|j|${USER}|${NODE}`), { id: 4, kind: 'join', userUUID: USER, nodeId: NODE });
   });
 
   it('parses a leave entry', () => {
-    assert.deepEqual(published(`8|l|${USER}|${NODE}`), { seq: 8, kind: 'leave', userUUID: USER, nodeId: NODE });
+    assert.deepEqual(published(`8|l|${USER}|${NODE}`), { id: 8, kind: 'leave', userUUID: USER, nodeId: NODE });
   });
 
   it("parses a node-gone entry (its user field is '')", () => {
-    assert.deepEqual(published(`15|g||${NODE}`), { seq: 15, kind: 'nodeGone', nodeId: NODE });
+    assert.deepEqual(published(`15|g||${NODE}`), { id: 15, kind: 'nodeGone', nodeId: NODE });
   });
 
   it("keeps '|' and multi-byte characters in a membership entry's node id (the last field)", () => {
-    assert.deepEqual(published(`4|j|${USER}|nœud|1|é`), { seq: 4, kind: 'join', userUUID: USER, nodeId: 'nœud|1|é' });
-    assert.deepEqual(published('6|g||ノード|2'), { seq: 6, kind: 'nodeGone', nodeId: 'ノード|2' });
+    assert.deepEqual(published(`4|j|${USER}|nœud|1|é`), { id: 4, kind: 'join', userUUID: USER, nodeId: 'nœud|1|é' });
+    assert.deepEqual(published('6|g||ノード|2'), { id: 6, kind: 'nodeGone', nodeId: 'ノード|2' });
   });
 
-  it('accepts a seq as large as a safe integer', () => {
-    assert.equal(published(`${Number.MAX_SAFE_INTEGER}|j|${USER}|${NODE}`)?.seq, Number.MAX_SAFE_INTEGER);
+  it('accepts an id as large as a safe integer', () => {
+    assert.equal(published(`${Number.MAX_SAFE_INTEGER}|j|${USER}|${NODE}`)?.id, Number.MAX_SAFE_INTEGER);
   });
 
-  it('returns null for a seq that is not a positive safe integer', () => {
-    for (const seq of ['0', '-1', '', 'x', '1.5', 'NaN', 'Infinity', '9007199254740993']) {
-      assert.equal(published(`${seq}|j|${USER}|${NODE}`), null, `seq ${JSON.stringify(seq)} (join)`);
-      assert.equal(published(`${seq}|m|1|${SESSION}||frame`), null, `seq ${JSON.stringify(seq)} (message)`);
+  it('returns null for an id that is not a positive safe integer', () => {
+    for (const id of ['0', '-1', '', 'x', '1.5', 'NaN', 'Infinity', '9007199254740993']) {
+      assert.equal(published(`${id}|j|${USER}|${NODE}`), null, `id ${JSON.stringify(id)} (join)`);
+      assert.equal(published(`${id}|m|1|${SESSION}||frame`), null, `id ${JSON.stringify(id)} (message)`);
     }
   });
 
@@ -132,9 +132,9 @@ describe('parsePublishedEntry', () => {
     }
   });
 
-  it('returns null for a message position that is not a positive integer', () => {
-    for (const position of ['', '0', '-2', '1.5', 'abc', '1e400']) {
-      assert.equal(published(`7|m|${position}|${SESSION}||frame`), null, `position ${JSON.stringify(position)}`);
+  it('returns null for a message seq that is not a positive integer', () => {
+    for (const seq of ['', '0', '-2', '1.5', 'abc', '1e400']) {
+      assert.equal(published(`7|m|${seq}|${SESSION}||frame`), null, `seq ${JSON.stringify(seq)}`);
     }
   });
 
@@ -156,9 +156,9 @@ describe('parseStreamEntry', () => {
     const frame = Buffer.from('{"text":"a|b é😀"}', 'utf8');
     const entry = stream('12-0', 'k', 'm', 'p', '7', 'o', SESSION, 'tp', TRACEPARENT, 'f', frame);
     assert.deepEqual(plain(entry), {
-      seq: 12,
+      id: 12,
       kind: 'message',
-      position: 7,
+      seq: 7,
       origin: SESSION,
       traceparent: TRACEPARENT,
       frame: frame.toString('hex'),
@@ -175,41 +175,41 @@ describe('parseStreamEntry', () => {
   it('reads fields whatever their order', () => {
     const entry = stream('12-0', 'f', 'x', 'tp', '', 'o', SESSION, 'p', '3', 'k', 'm');
     assert.deepEqual(plain(entry), {
-      seq: 12,
+      id: 12,
       kind: 'message',
-      position: 3,
+      seq: 3,
       origin: SESSION,
       traceparent: '',
       frame: Buffer.from('x').toString('hex'),
     });
   });
 
-  it('parses join, leave and node-gone entries as mailbox-member.lua stores them', () => {
+  it('parses join, leave and node-gone entries as feed-membership.lua stores them', () => {
     assert.deepEqual(stream('4-0', 'k', 'j', 'u', USER, 'n', NODE), {
-      seq: 4,
+      id: 4,
       kind: 'join',
       userUUID: USER,
       nodeId: NODE,
     });
     assert.deepEqual(stream('5-0', 'k', 'l', 'u', USER, 'n', NODE), {
-      seq: 5,
+      id: 5,
       kind: 'leave',
       userUUID: USER,
       nodeId: NODE,
     });
-    assert.deepEqual(stream('6-0', 'k', 'g', 'u', '', 'n', NODE), { seq: 6, kind: 'nodeGone', nodeId: NODE });
+    assert.deepEqual(stream('6-0', 'k', 'g', 'u', '', 'n', NODE), { id: 6, kind: 'nodeGone', nodeId: NODE });
   });
 
   it('decodes multi-byte UTF-8 user and node ids', () => {
     assert.deepEqual(stream('4-0', 'k', 'j', 'u', 'usér😀', 'n', 'nœud|ノード'), {
-      seq: 4,
+      id: 4,
       kind: 'join',
       userUUID: 'usér😀',
       nodeId: 'nœud|ノード',
     });
   });
 
-  it('returns null for an id whose seq is not a positive safe integer', () => {
+  it('returns null for an id whose id is not a positive safe integer', () => {
     for (const id of ['0-0', '-1', '', 'x-0', '1.5-0', '9007199254740993-0', '-0']) {
       assert.equal(stream(id, 'k', 'j', 'u', USER, 'n', NODE), null, `id ${JSON.stringify(id)}`);
     }
@@ -226,20 +226,16 @@ describe('parseStreamEntry', () => {
     assert.equal(stream('4-0', 'k', 'm', 'p', '1', 'o', SESSION, 'tp', ''), null);
   });
 
-  it('returns null for a message whose position is not an integer', () => {
-    for (const position of ['abc', '1.5', 'NaN', '1e400']) {
-      assert.equal(
-        stream('4-0', 'k', 'm', 'p', position, 'o', SESSION, 'tp', '', 'f', 'x'),
-        null,
-        `position ${position}`,
-      );
+  it('returns null for a message whose seq is not an integer', () => {
+    for (const seq of ['abc', '1.5', 'NaN', '1e400']) {
+      assert.equal(stream('4-0', 'k', 'm', 'p', seq, 'o', SESSION, 'tp', '', 'f', 'x'), null, `seq ${seq}`);
     }
   });
 
-  // Fails: parseStreamEntry only checks Number.isSafeInteger(position), and Number('') is 0, so a
-  // message entry with no 'p' field (or p '0', '-2') comes back with position 0 / -2, where the
-  // topic parser returns null for the very same entry (it requires position >= 1).
-  it('returns null for a message without a position, or a position below 1 (as the topic parser does)', () => {
+  // Fails: parseStreamEntry only checks Number.isSafeInteger(seq), and Number('') is 0, so a
+  // message entry with no 'p' field (or p '0', '-2') comes back with seq 0 / -2, where the
+  // topic parser returns null for the very same entry (it requires seq >= 1).
+  it('returns null for a message without a seq, or a seq below 1 (as the topic parser does)', () => {
     for (const fields of [
       ['k', 'm', 'o', SESSION, 'tp', '', 'f', 'x'],
       ['k', 'm', 'p', '', 'o', SESSION, 'tp', '', 'f', 'x'],
@@ -252,7 +248,7 @@ describe('parseStreamEntry', () => {
 
   it('ignores a trailing field name without a value', () => {
     assert.deepEqual(stream('4-0', 'k', 'j', 'u', USER, 'n', NODE, 'dangling'), {
-      seq: 4,
+      id: 4,
       kind: 'join',
       userUUID: USER,
       nodeId: NODE,

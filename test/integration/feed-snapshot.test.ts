@@ -1,6 +1,6 @@
 /**
- * The channel mailbox in Redis (docs/architecture.md): checkpoints snapshot
- * the public channel's members and trim the mailbox behind every reader,
+ * The channel feed in Redis (docs/architecture.md): checkpoints snapshot
+ * the public channel's members and trim the feed behind every reader,
  * while history keeps every message; a node that starts reading later loads
  * the snapshot and replays only what follows it.
  */
@@ -13,9 +13,9 @@ import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const CHECKPOINT_EVERY = 10;
-const SETTINGS = { MAILBOX_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY), MAILBOX_CHECKPOINT_MS: '200' };
+const SETTINGS = { FEED_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY), FEED_CHECKPOINT_MS: '200' };
 
-describe('channel mailbox snapshots and trimming', () => {
+describe('channel feed snapshots and trimming', () => {
   let redis: TestRedis;
   let inspect: Redis;
   const servers: TestServer[] = [];
@@ -41,19 +41,19 @@ describe('channel mailbox snapshots and trimming', () => {
     return client;
   };
 
-  it('keeps the mailbox short and history whole, with the members in the snapshot', async () => {
+  it('keeps the feed short and history whole, with the members in the snapshot', async () => {
     const first = await node();
     const alice = await user(first, 'alice');
     await joined(alice, 0);
     for (let i = 0; i < 60; i++) await send(alice, 0, `m${i}`);
 
     // Checkpoints run every 200 ms: wait for one after the last message (bounded).
-    let mailboxLength = Infinity;
-    for (let i = 0; i < 50 && mailboxLength > CHECKPOINT_EVERY; i++) {
+    let feedLength = Infinity;
+    for (let i = 0; i < 50 && feedLength > CHECKPOINT_EVERY; i++) {
       await sleep(100);
-      mailboxLength = await inspect.xlen('chat:{c:pub}:mailbox');
+      feedLength = await inspect.xlen('chat:{c:pub}:mailbox');
     }
-    assert.ok(mailboxLength <= CHECKPOINT_EVERY, `mailbox trimmed to ${mailboxLength} entries`);
+    assert.ok(feedLength <= CHECKPOINT_EVERY, `feed trimmed to ${feedLength} entries`);
     assert.equal(await inspect.xlen('chat:{c:pub}:log'), 60, 'history is never trimmed');
 
     const snapshot = (await inspect.get('chat:{c:pub}:snapshot')) ?? '';
@@ -66,7 +66,7 @@ describe('channel mailbox snapshots and trimming', () => {
     const [first] = servers as [TestServer];
     const bob = await user(first, 'bob');
     await joined(bob, 0);
-    // Bob's join may be after the snapshot: the new node must replay it from the mailbox.
+    // Bob's join may be after the snapshot: the new node must replay it from the feed.
     const second = await node();
     const carol = await user(second, 'carol');
     const reply = await joined(carol, 0);

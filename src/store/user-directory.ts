@@ -1,18 +1,30 @@
 /**
- * The user registry in Redis: names, password hashes and the sorted users
+ * The user directory in Redis: names, password hashes and the sorted users
  * list, all under the {users} hash tag (see keys.ts for why one slot).
  */
+import type { ChannelUser } from '../protocol/responses.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
-const userCreate = new Script<[0 | 1, string]>('user-create');
+const userCreate = new Script<[0 | 1, string]>('user-create', { keys: 4, args: 4 });
 // Not rerun after a lost reply: a read, and attempt counters that may err on the safe side.
-const userLookup = new Script<[string | null, string | null, -1 | 0 | 1]>('user-lookup', { rerunnable: false });
-const signInRelease = new Script<number>('sign-in-release', { rerunnable: false });
-const usersPage = new Script<(string | number)[]>('users-page', { rerunnable: false });
+const userLookup = new Script<[string | null, string | null, -1 | 0 | 1]>('user-lookup', {
+  keys: 3,
+  args: 3,
+  rerunnable: false,
+});
+const signInRelease = new Script<number>('sign-in-release', { keys: 1, args: 0, rerunnable: false });
+const usersPage = new Script<(string | number)[]>('users-page', { keys: 3, args: 2, rerunnable: false });
 
-export interface StoredCredentials {
+/** What the channel actor needs of the directory: display names. */
+export interface UserNames {
+  /** Display names of the given users, in the same order (missing users are left out). */
+  names(userUUIDs: readonly string[]): Promise<ChannelUser[]>;
+}
+
+/** A user's password hash, for checking a sign-in. */
+export interface PasswordRecord {
   userUUID: string;
   passwordHash: string;
 }
@@ -26,7 +38,7 @@ export interface UsersPageEntry {
 /** How many known users' names to remember; users are never deleted or renamed, so a hit is final. */
 const KNOWN_USERS_CACHE_SIZE = 100_000;
 
-export class UserRegistry {
+export class UserDirectory implements UserNames {
   readonly #redis: RedisClient;
   readonly #keys: Keys;
   /** user UUID → username, for users known to exist. */
@@ -38,7 +50,7 @@ export class UserRegistry {
   }
 
   /** The user holding `normalizedName`, if any. */
-  async lookup(normalizedName: string): Promise<StoredCredentials | null> {
+  async lookup(normalizedName: string): Promise<PasswordRecord | null> {
     return (await this.#lookup(normalizedName, 0, 0)).user;
   }
 
@@ -51,7 +63,7 @@ export class UserRegistry {
     normalizedName: string,
     attemptsAllowed: number,
     windowMs: number,
-  ): Promise<{ user: StoredCredentials | null; refused: boolean }> {
+  ): Promise<{ user: PasswordRecord | null; refused: boolean }> {
     return this.#lookup(normalizedName, attemptsAllowed, windowMs);
   }
 
@@ -98,8 +110,8 @@ export class UserRegistry {
     return { total: Number(reply[0]), users };
   }
 
-  /** Display names of the given users, in the same order (missing users are left out); only unknown ones are read. */
-  async names(userUUIDs: readonly string[]): Promise<{ UUID: string; username: string }[]> {
+  /** Only names not known yet are read (a name never changes). */
+  async names(userUUIDs: readonly string[]): Promise<ChannelUser[]> {
     const unknown = userUUIDs.filter((userUUID) => !this.#knownNames.has(userUUID));
     if (unknown.length > 0) {
       const names = await this.#redis.hmget(this.#keys.userNames, ...unknown);
@@ -107,7 +119,7 @@ export class UserRegistry {
         if (username !== null) this.#remember(unknown[i]!, username);
       });
     }
-    const found: { UUID: string; username: string }[] = [];
+    const found: ChannelUser[] = [];
     for (const userUUID of userUUIDs) {
       const username = this.#knownNames.get(userUUID);
       if (username !== undefined) found.push({ UUID: userUUID, username });

@@ -1,13 +1,22 @@
 /**
  * Access keys in Redis: one STRING per key holding sha256 of its secret, with
  * a TTL that is the key's idle expiry. Reading a key renews the TTL (GETEX),
- * so a key expires after that long unused; revoking deletes it.
+ * so a key expires after that long unused; revoking deletes it and tells
+ * every node. Here: the contract the user actor sees, and its Redis form.
  */
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
-const accessKeyRevoke = new Script<0 | 1>('access-key-revoke');
+export interface AccessKeys {
+  save(userUUID: string, keyId: string, secretDigest: Buffer): Promise<void>;
+  /** The stored digest, renewing the key's TTL; null when unknown, expired or revoked. */
+  touch(userUUID: string, keyId: string): Promise<Buffer | null>;
+  /** Deletes the key and publishes its revocation to every node. */
+  revoke(userUUID: string, keyId: string): Promise<void>;
+}
+
+const accessKeyRevoke = new Script<0 | 1>('access-key-revoke', { keys: 1, args: 2 });
 
 /** The control-topic notice that a key is revoked. */
 export const revokeNotice = (userUUID: string, keyId: string): string => `revoke ${userUUID} ${keyId}`;
@@ -18,7 +27,7 @@ export function parseRevokeNotice(notice: string): { userUUID: string; keyId: st
   return verb === 'revoke' && userUUID && keyId ? { userUUID, keyId } : null;
 }
 
-export class AccessKeyStore {
+export class RedisAccessKeys implements AccessKeys {
   readonly #redis: RedisClient;
   readonly #keys: Keys;
   readonly #ttlMs: number;
@@ -34,12 +43,10 @@ export class AccessKeyStore {
     await this.#redis.set(this.#keys.accessKey(userUUID, keyId), secretDigest, 'PX', this.#ttlMs);
   }
 
-  /** The stored digest, renewing the key's TTL; null when unknown, expired or revoked. */
   touch(userUUID: string, keyId: string): Promise<Buffer | null> {
     return this.#redis.getexBuffer(this.#keys.accessKey(userUUID, keyId), 'PX', this.#ttlMs);
   }
 
-  /** Deletes the key and publishes its revocation to every node. */
   async revoke(userUUID: string, keyId: string): Promise<void> {
     await accessKeyRevoke.run(
       this.#redis,

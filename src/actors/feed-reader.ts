@@ -1,22 +1,22 @@
 /**
- * A node's reader of one channel's mailbox. Entries come in two ways: the
+ * A node's reader of one channel's feed. Entries come in two ways: the
  * channel's topic carries each entry as it is appended (the fast path: no
  * extra round trip), and the stream itself is read whenever the topic can't
- * be trusted to be complete — on open, after a gap in seqs, after a Redis
- * reconnect. Either way each entry is applied once, in seq order: a node
+ * be trusted to be complete — on open, after a gap in entry ids, after a
+ * Redis reconnect. Either way each entry is applied once, in order: a node
  * that lost Redis for a moment resumes from the last entry it applied,
  * without gaps or duplicates.
  *
- * Every `checkpointEvery` entries, and on a `tick()` after
- * `checkpointMs`, the reader records how far it has read and saves the
- * actor's state as the channel's snapshot; the store trims the mailbox once
- * every live reader and the snapshot have passed an entry.
+ * Every `checkpointEvery` entries, and on a `tick()` after `checkpointMs`,
+ * the reader records how far it has read and saves the actor's state as the
+ * channel's snapshot; the store trims the feed once every live reader and
+ * the snapshot have passed an entry.
  */
-import type { ChannelMailbox } from '../store/channel-mailbox.js';
+import type { ChannelFeed } from '../store/channel-feed.js';
+import { type FeedEntry, parsePublishedEntry } from '../store/feed-entry.js';
 import type { Logger } from '../telemetry/logger.js';
-import { type MailboxEntry, parsePublishedEntry } from './mailbox-entry.js';
 
-export interface MailboxReaderOptions {
+export interface FeedReaderOptions {
   /** Checkpoint after this many entries. Default 1000. */
   checkpointEvery: number;
   /** Checkpoint at least this often (ms): it also tells the store this reader is alive. Default 5000. */
@@ -24,11 +24,11 @@ export interface MailboxReaderOptions {
 }
 
 /** What the reader drives: the actor's state and its fan-out. */
-export interface MailboxConsumer {
+export interface FeedConsumer {
   /** Replaces the state with a snapshot's ('' = the empty state). */
   restore(stateJson: string): void;
   /** Applies an entry to the state. `deliver` is false for an entry already pushed before a reopen. */
-  apply(entry: MailboxEntry, deliver: boolean): void;
+  apply(entry: FeedEntry, deliver: boolean): void;
   /** The state as JSON, for a snapshot. */
   stateJson(): string;
 }
@@ -39,34 +39,29 @@ const READ_BATCH = 256;
 const STALE_PERIODS = 12;
 const MIN_STALE_MS = 60_000;
 
-export class MailboxReader {
-  readonly #mailbox: ChannelMailbox;
-  readonly #consumer: MailboxConsumer;
-  readonly #options: MailboxReaderOptions;
+export class FeedReader {
+  readonly #feed: ChannelFeed;
+  readonly #consumer: FeedConsumer;
+  readonly #options: FeedReaderOptions;
   readonly #log: Logger;
   /** The last entry applied to the state. */
-  #applied = 0;
+  #appliedId = 0;
   /** The last message entry delivered: never delivered twice, even across a reopen. */
-  #delivered = 0;
+  #deliveredId = 0;
   #opened = false;
   #reading: Promise<void> | undefined;
   #readAgain = false;
   #reopen = false;
-  #checkpointedSeq = 0;
+  #checkpointedId = 0;
   #checkpointedAt = 0;
   #checkpointing = false;
-  readonly #waiters: { seq: number; wake: () => void }[] = [];
+  readonly #waiters: { entryId: number; wake: () => void }[] = [];
 
-  constructor(mailbox: ChannelMailbox, consumer: MailboxConsumer, options: MailboxReaderOptions, log: Logger) {
-    this.#mailbox = mailbox;
+  constructor(feed: ChannelFeed, consumer: FeedConsumer, options: FeedReaderOptions, log: Logger) {
+    this.#feed = feed;
     this.#consumer = consumer;
     this.#options = options;
     this.#log = log;
-  }
-
-  /** The last entry applied. */
-  get applied(): number {
-    return this.#applied;
   }
 
   /** Loads the snapshot and everything after it. */
@@ -79,9 +74,9 @@ export class MailboxReader {
   offer(payload: Buffer): void {
     if (!this.#opened) return;
     const entry = parsePublishedEntry(payload);
-    if (entry === null || entry.seq <= this.#applied) return;
+    if (entry === null || entry.id <= this.#appliedId) return;
     // In step: apply it now (a read in flight skips what is applied). Ahead: the topic lost some.
-    if (entry.seq === this.#applied + 1) this.#apply(entry);
+    if (entry.id === this.#appliedId + 1) this.#apply(entry);
     else void this.catchUp().catch((error: unknown) => this.#readFailed(error));
   }
 
@@ -107,18 +102,18 @@ export class MailboxReader {
     return this.#reading;
   }
 
-  /** Resolves once entry `seq` is applied (reading the stream if the topic has not brought it). */
-  async appliedUpTo(seq: number): Promise<void> {
+  /** Reads the stream, if need be, until entry `entryId` is applied. */
+  async readThrough(entryId: number): Promise<void> {
     // One call is enough: a read already in flight reads once more before it settles.
-    if (this.#applied < seq) await this.catchUp();
+    if (this.#appliedId < entryId) await this.catchUp();
   }
 
-  /** Resolves once entry `seq` is applied, or after `timeoutMs` regardless. */
-  whenApplied(seq: number, timeoutMs: number): Promise<void> {
-    if (this.#applied >= seq) return Promise.resolve();
+  /** Resolves once entry `entryId` is applied (by whichever path brings it), or after `timeoutMs` regardless. */
+  waitFor(entryId: number, timeoutMs: number): Promise<void> {
+    if (this.#appliedId >= entryId) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter = {
-        seq,
+        entryId,
         wake: () => {
           clearTimeout(timer);
           resolve();
@@ -143,14 +138,14 @@ export class MailboxReader {
     if (now - this.#checkpointedAt >= this.#options.checkpointMs) void this.#checkpoint();
   }
 
-  /** This node stops reading: the mailbox need not be kept for it. */
+  /** This node stops reading: the feed need not be kept for it. */
   async close(): Promise<void> {
     this.#opened = false;
-    await this.#mailbox.forget();
+    await this.#feed.forget();
   }
 
   #readFailed(error: unknown): void {
-    this.#log.warn({ err: error, channelId: this.#mailbox.channelId }, 'mailbox read failed');
+    this.#log.warn({ err: error, channelId: this.#feed.channelId }, 'feed read failed');
   }
 
   async #readLoop(): Promise<void> {
@@ -158,51 +153,51 @@ export class MailboxReader {
       this.#readAgain = false;
       if (this.#reopen) await this.#loadSnapshot();
       for (let batch = 0; batch < 10_000; batch++) {
-        const entries = await this.#mailbox.read(this.#applied, READ_BATCH);
-        if (entries.length > 0 && entries[0]!.seq > this.#applied + 1) {
+        const entries = await this.#feed.read(this.#appliedId, READ_BATCH);
+        if (entries.length > 0 && entries[0]!.id > this.#appliedId + 1) {
           // Trimmed past this reader (it was silent too long): start over from the snapshot.
-          this.#log.warn(
-            { channelId: this.#mailbox.channelId, applied: this.#applied },
-            'mailbox trimmed past this node',
-          );
+          this.#log.warn({ channelId: this.#feed.channelId, applied: this.#appliedId }, 'feed trimmed past this node');
           await this.#loadSnapshot();
           continue;
         }
-        for (const entry of entries) if (entry.seq === this.#applied + 1) this.#apply(entry);
+        for (const entry of entries) if (entry.id === this.#appliedId + 1) this.#apply(entry);
         if (entries.length < READ_BATCH) break;
       }
     } while (this.#readAgain);
   }
 
   async #loadSnapshot(): Promise<void> {
-    const snapshot = await this.#mailbox.open();
+    const snapshot = await this.#feed.open();
     // Cleared only now: a failed open leaves the next read to load the snapshot.
     this.#reopen = false;
-    if (snapshot.seq > this.#delivered && this.#opened) {
-      this.#log.warn({ channelId: this.#mailbox.channelId, from: this.#delivered, to: snapshot.seq }, 'pushes skipped');
+    if (snapshot.entryId > this.#deliveredId && this.#opened) {
+      this.#log.warn(
+        { channelId: this.#feed.channelId, from: this.#deliveredId, to: snapshot.entryId },
+        'pushes skipped',
+      );
     }
     this.#consumer.restore(snapshot.stateJson);
-    this.#applied = snapshot.seq;
-    this.#delivered = Math.max(this.#delivered, snapshot.seq);
-    this.#checkpointedSeq = snapshot.seq;
+    this.#appliedId = snapshot.entryId;
+    this.#deliveredId = Math.max(this.#deliveredId, snapshot.entryId);
+    this.#checkpointedId = snapshot.entryId;
     this.#checkpointedAt = Date.now();
     this.#opened = true;
     if (this.#waiters.length > 0) this.#wakeWaiters();
   }
 
-  #apply(entry: MailboxEntry): void {
-    const deliver = entry.seq > this.#delivered;
-    this.#applied = entry.seq;
-    if (deliver) this.#delivered = entry.seq;
+  #apply(entry: FeedEntry): void {
+    const deliver = entry.id > this.#deliveredId;
+    this.#appliedId = entry.id;
+    if (deliver) this.#deliveredId = entry.id;
     this.#consumer.apply(entry, deliver);
     if (this.#waiters.length > 0) this.#wakeWaiters();
-    if (this.#applied - this.#checkpointedSeq >= this.#options.checkpointEvery) void this.#checkpoint();
+    if (this.#appliedId - this.#checkpointedId >= this.#options.checkpointEvery) void this.#checkpoint();
   }
 
   #wakeWaiters(): void {
     for (let i = this.#waiters.length - 1; i >= 0; i--) {
       const waiter = this.#waiters[i]!;
-      if (waiter.seq <= this.#applied) {
+      if (waiter.entryId <= this.#appliedId) {
         this.#waiters.splice(i, 1);
         waiter.wake();
       }
@@ -212,14 +207,14 @@ export class MailboxReader {
   async #checkpoint(): Promise<void> {
     if (this.#checkpointing) return;
     this.#checkpointing = true;
-    const seq = this.#applied;
+    const entryId = this.#appliedId;
     try {
       const staleMs = Math.max(MIN_STALE_MS, STALE_PERIODS * this.#options.checkpointMs);
-      await this.#mailbox.checkpoint(seq, this.#consumer.stateJson(), staleMs);
-      this.#checkpointedSeq = seq;
+      await this.#feed.checkpoint(entryId, this.#consumer.stateJson(), staleMs);
+      this.#checkpointedId = entryId;
       this.#checkpointedAt = Date.now();
     } catch (error) {
-      this.#log.warn({ err: error, channelId: this.#mailbox.channelId }, 'mailbox checkpoint failed');
+      this.#log.warn({ err: error, channelId: this.#feed.channelId }, 'feed checkpoint failed');
     } finally {
       this.#checkpointing = false;
     }

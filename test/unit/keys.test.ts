@@ -1,0 +1,77 @@
+/**
+ * Redis key names are data that deployments already hold: a release that
+ * renames one loses what is stored under the old name. These are the names
+ * as stored; a change here needs a reader of the old name and a test that
+ * old data is still served.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Keys } from '../../src/store/keys.js';
+
+const USER = '21d4b0aa-da77-4833-a315-1b13f70de65d';
+const CHANNEL = `${USER}:9c1e0000-0000-4000-8000-000000000001`;
+const k = new Keys('chat:');
+
+describe('Redis key names', () => {
+  it('keeps every key name of the user directory, presence and nodes', () => {
+    assert.deepEqual(
+      [
+        k.usersByName,
+        k.userNames,
+        k.userPasswords,
+        k.userIndex,
+        k.usersOnline,
+        k.usersOnlineOnNode('n1'),
+        k.nodeAlive('n1'),
+        k.nodes,
+        k.nodesGone,
+        k.signInFailures('alice'),
+      ],
+      [
+        'chat:{users}:byname',
+        'chat:{users}:names',
+        'chat:{users}:passwords',
+        'chat:{users}:index',
+        'chat:{users}:online',
+        'chat:{users}:online:n1',
+        'chat:{users}:node:n1',
+        'chat:{users}:nodes',
+        'chat:{users}:nodes:gone',
+        'chat:{users}:fails:alice',
+      ],
+    );
+  });
+
+  it('keeps the access key names', () => {
+    assert.equal(k.accessKey(USER, 'kid'), `chat:{u:${USER}}:key:kid`);
+  });
+
+  it('keeps every key name of a channel (the feed is still :mailbox, history :log)', () => {
+    assert.deepEqual(
+      [
+        k.channelHistory(CHANNEL),
+        k.channelFeed(CHANNEL),
+        k.channelFeedCounter(CHANNEL),
+        k.channelSent(CHANNEL, 'm1'),
+        k.channelSnapshot(CHANNEL),
+        k.channelFeedReaders(CHANNEL),
+        k.channelTopic(CHANNEL),
+        k.controlTopic,
+      ],
+      [
+        `chat:{c:${CHANNEL}}:log`,
+        `chat:{c:${CHANNEL}}:mailbox`,
+        `chat:{c:${CHANNEL}}:seq`,
+        `chat:{c:${CHANNEL}}:sent:m1`,
+        `chat:{c:${CHANNEL}}:snapshot`,
+        `chat:{c:${CHANNEL}}:readers`,
+        `chat:{c:${CHANNEL}}:push`,
+        'chat:control',
+      ],
+    );
+  });
+
+  it('puts REDIS_PREFIX before every name', () => {
+    assert.equal(new Keys('x/').channelFeed('pub'), 'x/{c:pub}:mailbox');
+  });
+});
