@@ -20,7 +20,7 @@ import { NodeRegistry } from './store/node-registry.js';
 import { RedisPresence } from './store/presence.js';
 import { PubSub } from './store/pubsub.js';
 import { connectRedis, createRedisClient, type RedisTarget } from './store/redis-client.js';
-import { UserDirectory } from './store/user-directory.js';
+import { RedisUserDirectory } from './store/user-directory.js';
 import { startEventLoopStats } from './telemetry/event-loop-stats.js';
 import type { Logger } from './telemetry/logger.js';
 import { WorkerPool } from './workers/pool.js';
@@ -52,7 +52,7 @@ export async function startChatNode(
 
   const keys = new Keys(config.redisPrefix);
   const pubsub = new PubSub(subscriber);
-  const directory = new UserDirectory(redis, keys);
+  const directory = new RedisUserDirectory(redis, keys);
   const pool = new WorkerPool({
     settings: {
       redisTarget: target,

@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import type { RequestOf, RequestType } from '../protocol/requests.js';
 import type { UserDirectory } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { WorkerPool } from '../workers/pool.js';
+import type { Workers } from '../workers/pool.js';
 
 export interface Services {
   config: Config;
@@ -21,7 +21,7 @@ export interface Services {
   /** Users' names, password hashes and the sorted list. */
   directory: UserDirectory;
   /** bcrypt and history pages, off the event loop. */
-  pool: WorkerPool;
+  pool: Workers;
   userActors: ActorRegistry<UserActor>;
   channelActors: ActorRegistry<ChannelActor>;
 }

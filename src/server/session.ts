@@ -154,7 +154,9 @@ export class Session implements ConnectionHandle {
       this.#state = 'draining';
       this.#ws.pause();
     }
-    await this.#requests.post(() => {});
+    // Frames ws had already read when the socket paused still arrive: answer them too.
+    do await this.#requests.post(() => {});
+    while (this.#requests.pending > 0);
     this.#writer.close(1001, 'server shutting down');
   }
 

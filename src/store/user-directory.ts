@@ -23,6 +23,34 @@ export interface UserNames {
   names(userUUIDs: readonly string[]): Promise<ChannelUser[]>;
 }
 
+/** The users: names, password hashes and the sorted list. */
+export interface UserDirectory extends UserNames {
+  /** The user holding `normalizedName`, if any. */
+  lookup(normalizedName: string): Promise<PasswordRecord | null>;
+  /**
+   * The user holding `normalizedName`, if any, with one sign-in attempt
+   * reserved against the name's limit (`refused` when it is reached). An
+   * attempt stays counted until releaseSignInAttempt() gives it back.
+   */
+  lookupForSignIn(
+    normalizedName: string,
+    attemptsAllowed: number,
+    windowMs: number,
+  ): Promise<{ user: PasswordRecord | null; refused: boolean }>;
+  /** Gives back the attempt reserved by a sign-in whose password was right. */
+  releaseSignInAttempt(normalizedName: string): Promise<void>;
+  /** Creates the user, or returns the UUID of the one already holding the name. */
+  create(
+    normalizedName: string,
+    userUUID: string,
+    username: string,
+    passwordHash: string,
+  ): Promise<{ created: boolean; userUUID: string }>;
+  /** One page of all users, sorted by normalized name, with their online status. */
+  page(offset: number, limit: number): Promise<{ total: number; users: UsersPageEntry[] }>;
+  exists(userUUID: string): Promise<boolean>;
+}
+
 /** A user's password hash, for checking a sign-in. */
 export interface PasswordRecord {
   userUUID: string;
@@ -38,7 +66,7 @@ export interface UsersPageEntry {
 /** How many known users' names to remember; users are never deleted or renamed, so a hit is final. */
 const KNOWN_USERS_CACHE_SIZE = 100_000;
 
-export class UserDirectory implements UserNames {
+export class RedisUserDirectory implements UserDirectory {
   readonly #redis: RedisClient;
   readonly #keys: Keys;
   /** user UUID → username, for users known to exist. */
@@ -49,16 +77,10 @@ export class UserDirectory implements UserNames {
     this.#keys = keys;
   }
 
-  /** The user holding `normalizedName`, if any. */
   async lookup(normalizedName: string): Promise<PasswordRecord | null> {
     return (await this.#lookup(normalizedName, 0, 0)).user;
   }
 
-  /**
-   * The user holding `normalizedName`, if any, with one sign-in attempt
-   * reserved against the name's limit (`refused` when it is reached). An
-   * attempt stays counted until releaseSignInAttempt() gives it back.
-   */
   async lookupForSignIn(
     normalizedName: string,
     attemptsAllowed: number,
@@ -67,7 +89,6 @@ export class UserDirectory implements UserNames {
     return this.#lookup(normalizedName, attemptsAllowed, windowMs);
   }
 
-  /** Gives back the attempt reserved by a sign-in whose password was right. */
   async releaseSignInAttempt(normalizedName: string): Promise<void> {
     await signInRelease.run(this.#redis, [this.#keys.signInFailures(normalizedName)], []);
   }
@@ -83,7 +104,6 @@ export class UserDirectory implements UserNames {
     return { user, refused: attempt === 0 };
   }
 
-  /** Creates the user, or returns the UUID of the one already holding the name. */
   async create(
     normalizedName: string,
     userUUID: string,

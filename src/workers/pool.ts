@@ -21,7 +21,13 @@ export interface WorkerPoolOptions {
   inlineHistory?: { redis: RedisClient; keys: Keys } | undefined;
 }
 
-export class WorkerPool implements HistoryPages {
+/** The work kept off the event loop, as handlers see it. */
+export interface Workers extends HistoryPages {
+  hashPassword(password: string): Promise<string>;
+  verifyPassword(password: string, hash: string): Promise<boolean>;
+}
+
+export class WorkerPool implements Workers {
   readonly #pool: Piscina;
   readonly #maxQueue: number;
   readonly #inlineHistory: WorkerPoolOptions['inlineHistory'];

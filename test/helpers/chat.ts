@@ -3,7 +3,7 @@
  * success response so a test can go on with its payload.
  */
 import assert from 'node:assert/strict';
-import { type ChatClient, type Frame, sleep } from './client.js';
+import { type ChatClient, type Frame, pollUntil } from './client.js';
 
 /** One entry of a `users` response. */
 export interface UserEntry {
@@ -51,12 +51,35 @@ export async function onLine(observer: ChatClient, userUUID: string): Promise<bo
   return entry.OnLine;
 }
 
-/** Polls `onLine` (at most 50 times, 100 ms apart) until it is `wanted`; returns the last value. */
+/** Polls `onLine` (for at most 5 s, 100 ms apart) until it is `wanted`; returns the last value. */
 export async function pollOnLine(observer: ChatClient, userUUID: string, wanted: boolean): Promise<boolean> {
-  let value = await onLine(observer, userUUID);
-  for (let i = 0; i < 50 && value !== wanted; i++) {
-    await sleep(100);
-    value = await onLine(observer, userUUID);
-  }
-  return value;
+  return (
+    await pollUntil(
+      () => onLine(observer, userUUID),
+      (value) => value === wanted,
+      5000,
+      100,
+    )
+  ).value;
 }
+
+/** Whether a fresh channelJoin of the public channel by `observer` lists `userUUID` among its users. */
+export async function listedInPublic(observer: ChatClient, userUUID: string): Promise<boolean> {
+  const reply = await joined(observer, 0);
+  return reply.channelJoin.users.some((user: { UUID: string }) => user.UUID === userUUID);
+}
+
+/** Polls `listedInPublic` (for at most 10 s, 100 ms apart) until it is `wanted`; returns the last value. */
+export async function pollListedInPublic(observer: ChatClient, userUUID: string, wanted: boolean): Promise<boolean> {
+  return (
+    await pollUntil(
+      () => listedInPublic(observer, userUUID),
+      (value) => value === wanted,
+      10_000,
+      100,
+    )
+  ).value;
+}
+
+/** A push of `channelMessage`, as a joined connection receives it. */
+export const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });

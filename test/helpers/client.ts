@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 
 export type Frame = Record<string, any>;
 
-export interface Credentials {
+export interface Auth {
   userUUID: string;
   userAccessKey: string;
 }
@@ -19,8 +19,8 @@ let nextId = 0;
 export class ChatClient {
   readonly ws: WebSocket;
   sessionUUID = '';
-  /** Credentials from the last signIn/signUp through this client. */
-  auth: Credentials = { userUUID: '', userAccessKey: '' };
+  /** The wire credentials (userUUID, userAccessKey) from the last signIn/signUp through this client. */
+  auth: Auth = { userUUID: '', userAccessKey: '' };
   /** Every frame received, in order. */
   readonly frames: Frame[] = [];
   readonly pushes: Frame[] = [];
@@ -130,3 +130,20 @@ export class ChatClient {
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Calls `probe` (at most `attempts` times, `intervalMs` apart, and until `withinMs`) until `done`; returns the last value. */
+export async function pollUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  withinMs: number,
+  intervalMs = 200,
+): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  const attempts = Math.ceil(withinMs / intervalMs) + 1;
+  let value = await probe();
+  for (let i = 0; i < attempts && !done(value) && Date.now() - started < withinMs; i++) {
+    await sleep(intervalMs);
+    value = await probe();
+  }
+  return { value, ms: Date.now() - started };
+}

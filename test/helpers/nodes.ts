@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { WebSocket } from 'ws';
-import { ChatClient, type Credentials, type Frame, sleep } from './client.js';
+import { type Auth, ChatClient, type Frame, sleep } from './client.js';
 import { startTestRedis, type TestRedis } from './redis.js';
 import { startTestRedisCluster, type TestRedisCluster } from './redis-cluster.js';
 import { exitWithin, startServer, type TestServer } from './server.js';
@@ -31,7 +31,7 @@ export interface Nodes {
   /** A client on node `node` signed up as a new, unique user. */
   user(node: number, prefix?: string): Promise<NodeUser>;
   /** A new connection on node `node` carrying `of`'s credentials (no sign-in): bound by its first request. */
-  connectAs(node: number, of: Credentials): Promise<ChatClient>;
+  connectAs(node: number, of: Auth): Promise<ChatClient>;
   /** kill -9 of node `node`; resolves once it has exited. */
   killNode(node: number): Promise<void>;
 }
@@ -211,23 +211,6 @@ export function assertStoredOnce(stored: readonly Frame[], uuids: readonly strin
     `${what}: ${missing.length} of ${uuids.length} acknowledged messages missing from history`,
   );
   assert.equal(twice.length, 0, `${what}: ${twice.length} messages stored more than once`);
-}
-
-/** Calls `probe` (at most `attempts` times, `intervalMs` apart, and until `withinMs`) until `done`; returns the last value. */
-export async function pollUntil<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  withinMs: number,
-  intervalMs = 200,
-): Promise<{ value: T; ms: number }> {
-  const started = Date.now();
-  const attempts = Math.ceil(withinMs / intervalMs) + 1;
-  let value = await probe();
-  for (let i = 0; i < attempts && !done(value) && Date.now() - started < withinMs; i++) {
-    await sleep(intervalMs);
-    value = await probe();
-  }
-  return { value, ms: Date.now() - started };
 }
 
 /** One request of a paced load, with when it started (ms since the epoch). */

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { joined, roundTrip, send } from '../helpers/chat.js';
+import { joined, pollListedInPublic, roundTrip, send } from '../helpers/chat.js';
 import { type ChatClient, type Frame, sleep } from '../helpers/client.js';
-import { useHarness } from '../helpers/harness.js';
+import { TEST, useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const JOIN_MESSAGE_KEYS = ['UUID', 'created_at', 'message', 'recipientUUID', 'senderUUID'];
-const TEST = { timeout: 60_000 };
 
 const h = useHarness();
 
@@ -121,13 +120,11 @@ describe('channelJoin users', () => {
 
     a2.close();
     await a2.closed;
-    let listed = true;
-    for (let i = 0; i < 100 && listed; i++) {
-      const reply = await joined(observer.client, 0);
-      listed = reply.channelJoin.users.some((u: Frame) => u.UUID === a.UUID);
-      if (listed) await sleep(50);
-    }
-    assert.equal(listed, false, 'a user whose connections all closed leaves the public users list');
+    assert.equal(
+      await pollListedInPublic(observer.client, a.UUID, false),
+      false,
+      'a user whose connections all closed leaves the public users list',
+    );
   });
 
   it('drops a user from the public users list when their only joined connection signs out', TEST, async () => {
@@ -137,13 +134,11 @@ describe('channelJoin users', () => {
     assert.ok((await joined(observer.client, 0)).channelJoin.users.some((u: Frame) => u.UUID === a.UUID));
     const out = await a.client.authed({ type: 'signOut' });
     assert.equal(out.type, 'unauthorized', JSON.stringify(out));
-    let listed = true;
-    for (let i = 0; i < 100 && listed; i++) {
-      const reply = await joined(observer.client, 0);
-      listed = reply.channelJoin.users.some((u: Frame) => u.UUID === a.UUID);
-      if (listed) await sleep(50);
-    }
-    assert.equal(listed, false, 'a signed-out connection is no longer joined');
+    assert.equal(
+      await pollListedInPublic(observer.client, a.UUID, false),
+      false,
+      'a signed-out connection is no longer joined',
+    );
   });
 
   it('lists both participants of a private channel', TEST, async () => {

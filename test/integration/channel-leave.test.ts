@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { joined, roundTrip, send } from '../helpers/chat.js';
+import { joined, pushOf, roundTrip, send } from '../helpers/chat.js';
 import type { ChatClient, Frame } from '../helpers/client.js';
-import { useHarness } from '../helpers/harness.js';
-
-const TEST = { timeout: 60_000 };
+import { TEST, useHarness } from '../helpers/harness.js';
 
 const h = useHarness();
 
@@ -17,8 +15,6 @@ async function left(client: ChatClient, recipientUUID: string): Promise<Frame> {
   assert.equal(reply.type, 'channelLeave', JSON.stringify(reply));
   return reply;
 }
-
-const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });
 
 describe('channelLeave response', () => {
   it('answers {recipientUUID} with the private recipient as a UUID string', TEST, async () => {

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { joined, roundTrip, send } from '../helpers/chat.js';
+import { joined, pushOf, roundTrip, send } from '../helpers/chat.js';
 import type { ChatClient, Frame } from '../helpers/client.js';
-import { useHarness } from '../helpers/harness.js';
+import { TEST, useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const MESSAGE_KEYS = ['UUID', 'createdAt', 'message', 'recipientUUID', 'senderUUID'];
-const TEST = { timeout: 60_000 };
 
 // The 200-message test pipelines far past the default per-connection rate limit.
 const h = useHarness({ RATE_LIMIT_PER_SEC: '10000', RATE_LIMIT_BURST: '10000' });
@@ -21,8 +20,6 @@ async function history(client: ChatClient, recipientUUID: unknown, offset: numbe
   assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
   return reply.channelMessages;
 }
-
-const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });
 
 /** Checks a response payload's shape and returns it. */
 function assertMessageShape(message: Frame): void {

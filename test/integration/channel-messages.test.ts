@@ -3,12 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { send } from '../helpers/chat.js';
 import type { ChatClient, Frame } from '../helpers/client.js';
-import { useHarness } from '../helpers/harness.js';
+import { TEST, useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const MESSAGE_KEYS = ['UUID', 'createdAt', 'message', 'recipientUUID', 'senderUUID'];
-const TEST = { timeout: 60_000 };
 
 const h = useHarness();
 

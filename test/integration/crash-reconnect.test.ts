@@ -8,8 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { joined, onLine, send } from '../helpers/chat.js';
-import type { ChatClient, Credentials, Frame } from '../helpers/client.js';
+import { joined, listedInPublic, onLine, send } from '../helpers/chat.js';
+import { type Auth, type Frame, pollUntil } from '../helpers/client.js';
 import {
   afterPoint,
   assertSameSequence,
@@ -17,7 +17,6 @@ import {
   history,
   joinPoint,
   type NodeUser,
-  pollUntil,
   REDIS_BACKENDS,
   settlePushes,
   timedRequest,
@@ -30,12 +29,6 @@ const OFFLINE_WITHIN_MS = 15_000;
 const A = 0;
 const B = 1;
 const C = 2;
-
-/** Whether a fresh channelJoin of the public channel by `observer` lists `userUUID`. */
-async function listed(observer: ChatClient, userUUID: string): Promise<boolean> {
-  const reply = await joined(observer, 0);
-  return reply.channelJoin.users.some((user: { UUID: string }) => user.UUID === userUUID);
-}
 
 for (const backend of REDIS_BACKENDS) {
   describe(`reconnecting to another node with the same access key (${backend})`, () => {
@@ -55,7 +48,7 @@ for (const backend of REDIS_BACKENDS) {
      * a join and its pushes, a send, then presence while connected and after
      * it closes.
      */
-    async function carriesOnOnB(auth: Credentials, acked: string[]): Promise<void> {
+    async function carriesOnOnB(auth: Auth, acked: string[]): Promise<void> {
       const moved = await c.connectAs(B, auth);
 
       const earlier = await history(moved);
@@ -85,7 +78,7 @@ for (const backend of REDIS_BACKENDS) {
       );
       assert.equal(online.value, true, 'OnLine while connected to node B');
       assert.equal(
-        await listed(observer.client, auth.userUUID),
+        await listedInPublic(observer.client, auth.userUUID),
         true,
         'in the public channel’s users while joined on B',
       );
@@ -95,7 +88,7 @@ for (const backend of REDIS_BACKENDS) {
       const gone = await pollUntil(
         async () => ({
           online: await onLine(observer.client, auth.userUUID),
-          listed: await listed(observer.client, auth.userUUID),
+          listed: await listedInPublic(observer.client, auth.userUUID),
         }),
         (v) => !v.online && !v.listed,
         OFFLINE_WITHIN_MS,

@@ -6,20 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { joined, onLine } from '../helpers/chat.js';
-import type { ChatClient } from '../helpers/client.js';
-import { pollUntil, REDIS_BACKENDS, useNodes } from '../helpers/nodes.js';
+import { joined, listedInPublic, onLine } from '../helpers/chat.js';
+import { pollUntil } from '../helpers/client.js';
+import { REDIS_BACKENDS, useNodes } from '../helpers/nodes.js';
 
 const NODE_TTL_MS = 3000;
 const SWEPT_WITHIN_MS = 15_000;
 const A = 0;
 const B = 1;
-
-/** Whether a fresh channelJoin of the public channel by `observer` lists `userUUID`. */
-async function listed(observer: ChatClient, userUUID: string): Promise<boolean> {
-  const reply = await joined(observer, 0);
-  return reply.channelJoin.users.some((user: { UUID: string }) => user.UUID === userUUID);
-}
 
 for (const backend of REDIS_BACKENDS) {
   describe(`presence when a node dies (${backend})`, () => {
@@ -39,7 +33,7 @@ for (const backend of REDIS_BACKENDS) {
       );
       assert.equal(seenOnline.value, true, 'node A shows the user connected on B online');
       const seenListed = await pollUntil(
-        () => listed(observer.client, victim.UUID),
+        () => listedInPublic(observer.client, victim.UUID),
         (v) => v,
         5000,
         100,
@@ -51,7 +45,7 @@ for (const backend of REDIS_BACKENDS) {
       const gone = await pollUntil(
         async () => ({
           online: await onLine(observer.client, victim.UUID),
-          listed: await listed(observer.client, victim.UUID),
+          listed: await listedInPublic(observer.client, victim.UUID),
         }),
         (v) => !v.online && !v.listed,
         SWEPT_WITHIN_MS,
@@ -73,7 +67,11 @@ for (const backend of REDIS_BACKENDS) {
       await new Promise((resolve) => setTimeout(resolve, NODE_TTL_MS + 1000));
       const other = await c.user(A, 'witness');
       assert.equal(await onLine(other.client, survivor.UUID), true, 'a user connected to a live node stays online');
-      assert.equal(await listed(other.client, survivor.UUID), true, 'a user joined on a live node stays listed');
+      assert.equal(
+        await listedInPublic(other.client, survivor.UUID),
+        true,
+        'a user joined on a live node stays listed',
+      );
     });
   });
 }

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { joined, roundTrip, send } from '../helpers/chat.js';
+import { joined, pushOf, roundTrip, send } from '../helpers/chat.js';
 import type { ChatClient, Frame } from '../helpers/client.js';
-import { useHarness } from '../helpers/harness.js';
-
-const TEST = { timeout: 60_000 };
+import { TEST, useHarness } from '../helpers/harness.js';
 
 const h = useHarness();
 
@@ -13,8 +11,6 @@ async function history(client: ChatClient, recipientUUID: unknown, limit = 10): 
   assert.equal(reply.type, 'channelRead', JSON.stringify(reply));
   return reply.channelMessages;
 }
-
-const pushOf = (channelMessage: Frame): Frame => ({ type: 'channelMessage', channelMessage });
 
 describe('private channel isolation', () => {
   it(

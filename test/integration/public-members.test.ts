@@ -1,24 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { joined } from '../helpers/chat.js';
+import { joined, pollListedInPublic } from '../helpers/chat.js';
 import { type ChatClient, sleep } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
-
-/** Whether `observer`'s join of the public channel lists `userUUID`. */
-async function listed(observer: ChatClient, userUUID: string): Promise<boolean> {
-  const reply = await joined(observer, 0);
-  return reply.channelJoin.users.some((user: { UUID: string }) => user.UUID === userUUID);
-}
-
-/** Polls (at most 100 times, 100 ms apart) until `listed` is `wanted`; returns the last answer. */
-async function pollListed(observer: ChatClient, userUUID: string, wanted: boolean): Promise<boolean> {
-  let value = await listed(observer, userUUID);
-  for (let i = 0; i < 100 && value !== wanted; i++) {
-    await sleep(100);
-    value = await listed(observer, userUUID);
-  }
-  return value;
-}
 
 describe('public channel membership', () => {
   const h = useHarness();
@@ -45,9 +29,9 @@ describe('public channel membership', () => {
     }
     assert.ok(second, 'joined again after Redis came back');
     const observer = await h.user('observer');
-    assert.equal(await pollListed(observer, userUUID, true), true, 'listed while joined');
+    assert.equal(await pollListedInPublic(observer, userUUID, true), true, 'listed while joined');
 
     second.close();
-    assert.equal(await pollListed(observer, userUUID, false), false, 'no longer listed once gone');
+    assert.equal(await pollListedInPublic(observer, userUUID, false), false, 'no longer listed once gone');
   });
 });

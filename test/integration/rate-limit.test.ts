@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ChatClient, type Credentials, type Frame, sleep } from '../helpers/client.js';
+import { type Auth, type ChatClient, type Frame, sleep } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const BURST = 10;
 const SENT = 30;
 
 /** Sends `count` `users` requests without waiting; returns the replies in arrival order. */
-async function pipeline(client: ChatClient, auth: Credentials, count: number, prefix: string): Promise<Frame[]> {
+async function pipeline(client: ChatClient, auth: Auth, count: number, prefix: string): Promise<Frame[]> {
   for (let i = 0; i < count; i++) {
     client.sendJson({ type: 'users', SUUID: client.sessionUUID, ...auth, users: { limit: 1 }, id: `${prefix}${i}` });
   }

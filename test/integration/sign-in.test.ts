@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ChatClient, type Credentials, type Frame, sleep } from '../helpers/client.js';
+import { type Auth, type ChatClient, type Frame, pollUntil } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -10,13 +10,13 @@ let names = 0;
 /** A username no other test in this file uses. */
 const uniqueName = (prefix: string): string => `${prefix}-${process.pid}-${++names}`;
 
-const credentialsOf = (reply: Frame): Credentials => ({
+const credentialsOf = (reply: Frame): Auth => ({
   userUUID: reply.authorized.userUUID,
   userAccessKey: reply.authorized.accessKey,
 });
 
 /** A `users` request made with `auth` on `client`. */
-const usersWith = (client: ChatClient, auth: Credentials): Promise<Frame> =>
+const usersWith = (client: ChatClient, auth: Auth): Promise<Frame> =>
   client.request({ type: 'users', ...auth, users: { offset: 0, limit: 1000 } });
 
 function assertAuthorized(reply: Frame): void {
@@ -285,11 +285,12 @@ describe('signIn', () => {
       setup.close();
       await setup.closed;
       const entry = (reply: Frame, userUUID: string) => reply.users.users.find((u: Frame) => u.UUID === userUUID);
-      let listing = await usersWith(client, authB);
-      for (let i = 0; i < 50 && entry(listing, authA.userUUID)?.OnLine !== false; i++) {
-        await sleep(100);
-        listing = await usersWith(client, authB);
-      }
+      const { value: listing } = await pollUntil(
+        () => usersWith(client, authB),
+        (users) => entry(users, authA.userUUID)?.OnLine === false,
+        5000,
+        100,
+      );
       assert.equal(entry(listing, authA.userUUID)?.OnLine, false, 'A has no bound connection left');
       assert.equal(entry(listing, authB.userUUID)?.OnLine, true, 'B is bound to the rebound connection');
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { onLine, pollOnLine } from '../helpers/chat.js';
-import type { ChatClient, Credentials, Frame } from '../helpers/client.js';
+import type { Auth, ChatClient, Frame } from '../helpers/client.js';
 import { useHarness } from '../helpers/harness.js';
 
 const PASSWORD = 'correct horse';
 
-const usersWith = (client: ChatClient, auth: Credentials): Promise<Frame> =>
+const usersWith = (client: ChatClient, auth: Auth): Promise<Frame> =>
   client.request({ type: 'users', ...auth, users: { offset: 0, limit: 1000 } });
 
 describe('signOut', () => {

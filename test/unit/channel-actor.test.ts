@@ -1,0 +1,209 @@
+/**
+ * The channel actor over the in-memory store: fan-out order, a join racing
+ * a push, leaves while Redis is down, eviction, and the rule that a joined
+ * sender is answered only after the pushes of earlier messages.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChannelActor } from '../../src/actors/channel-actor.js';
+import type { Subscriber } from '../../src/actors/subscription.js';
+import { settle } from '../fakes/memory-channel-feed.js';
+import { type MemoryNode, memoryNode } from '../fakes/memory-node.js';
+
+let sessions = 0;
+
+/** A connection as the channel sees it, recording the message text of every push. */
+class Connection implements Subscriber {
+  readonly sessionUUID = `session-${++sessions}`;
+  readonly userUUID: string;
+  readonly pushed: string[] = [];
+
+  constructor(userUUID: string) {
+    this.userUUID = userUUID;
+  }
+
+  deliver(push: Buffer): void {
+    this.pushed.push(JSON.parse(push.toString()).channelMessage.message);
+  }
+}
+
+/** Joins, and activates the subscription as the handler does once the response is out; returns the texts shown. */
+async function join(channel: ChannelActor, connection: Connection): Promise<string[]> {
+  const joined = await channel.join(connection);
+  joined.subscription.activate();
+  return JSON.parse(joined.messagesJson).map((m: { message: string }) => m.message);
+}
+
+function publicChannel(): { node: MemoryNode; channel: ChannelActor } {
+  const node = memoryNode();
+  return { node, channel: node.services.channelActors.get('pub') };
+}
+
+const send = (channel: ChannelActor, from: Connection, text: string) =>
+  channel.send(from.userUUID, '0', text, from.sessionUUID);
+
+/** Whether `promise` has settled once every pending callback has run. */
+async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await settle();
+  return settled;
+}
+
+describe('ChannelActor', () => {
+  it('pushes each message to every joined connection but the sending one, in history order', async () => {
+    const { channel } = publicChannel();
+    const [a, b, c] = [new Connection('ua'), new Connection('ub'), new Connection('uc')];
+    for (const connection of [a, b, c]) await join(channel, connection);
+    await send(channel, a, 'one');
+    await send(channel, b, 'two');
+    await send(channel, a, 'three');
+    await settle();
+    assert.deepEqual(a.pushed, ['two']);
+    assert.deepEqual(b.pushed, ['one', 'three']);
+    assert.deepEqual(c.pushed, ['one', 'two', 'three']);
+  });
+
+  it('gives a message stored while a join reads history to the joiner once, as a push after the page', async () => {
+    const { node, channel } = publicChannel();
+    const sender = new Connection('us');
+    await send(channel, sender, 'before');
+    const joiner = new Connection('uj');
+    const release = node.pages.hold();
+    const joining = channel.join(joiner);
+    while (node.pages.reads === 0) await settle(); // the page's content is fixed now
+    await send(channel, sender, 'racing');
+    await settle(); // applied: held for the joiner until its response is out
+    release();
+    const joined = await joining;
+    assert.deepEqual(
+      JSON.parse(joined.messagesJson).map((m: { message: string }) => m.message),
+      ['before'],
+    );
+    assert.deepEqual(joiner.pushed, [], 'nothing before the response');
+    joined.subscription.activate();
+    assert.deepEqual(joiner.pushed, ['racing']);
+  });
+
+  it('does not push a message the join response already shows, although it was applied after the subscription', async () => {
+    const { node, channel } = publicChannel();
+    const sender = new Connection('us');
+    const joiner = new Connection('uj');
+    await join(channel, sender);
+    // Pub/sub brings nothing: the message is applied only when the join reads the feed for its own
+    // entry, after the joiner's subscription exists — and before its page is read.
+    node.feedOf('pub').publishing = false;
+    await send(channel, sender, 'shown');
+    const shown = await join(channel, joiner);
+    assert.deepEqual(shown, ['shown']);
+    await settle();
+    assert.deepEqual(joiner.pushed, [], 'in the page, so never pushed as well');
+  });
+
+  it('records a user’s first joined connection and the last one’s departure in the feed, once each', async () => {
+    const { node, channel } = publicChannel();
+    const first = new Connection('ua');
+    const second = new Connection('ua');
+    await join(channel, first);
+    await join(channel, second);
+    await channel.disconnect(first);
+    const kinds = () => node.feedOf('pub').entries.map((entry) => entry.kind);
+    assert.deepEqual(kinds(), ['join']);
+    await channel.leave(second);
+    assert.deepEqual(kinds(), ['join', 'leave']);
+  });
+
+  it('refuses a leave Redis can not record: nothing changes, the connection still gets pushes', async () => {
+    const { node, channel } = publicChannel();
+    const leaver = new Connection('ul');
+    const sender = new Connection('us');
+    await join(channel, leaver);
+    node.feedOf('pub').failAppends = 1;
+    await assert.rejects(channel.leave(leaver), /append failed/);
+    await send(channel, sender, 'still joined');
+    await settle();
+    assert.deepEqual(leaver.pushed, ['still joined']);
+  });
+
+  it('stops pushing to a connection that closed while Redis was down, and records its leave on a later tick', async () => {
+    const { node, channel } = publicChannel();
+    const gone = new Connection('ug');
+    const stays = new Connection('uk');
+    await join(channel, gone);
+    await join(channel, stays);
+    const feed = node.feedOf('pub');
+    feed.failAppends = 1;
+    await channel.disconnect(gone);
+    await send(channel, stays, 'after the close');
+    await settle();
+    assert.deepEqual(gone.pushed, [], 'no push after the close');
+    assert.deepEqual(
+      feed.entries.filter((entry) => entry.kind === 'leave'),
+      [],
+      'the leave could not be written',
+    );
+    channel.tick();
+    await settle();
+    assert.deepEqual(
+      feed.entries.filter((entry) => entry.kind === 'leave').map((entry) => entry.kind === 'leave' && entry.userUUID),
+      ['ug'],
+    );
+  });
+
+  it('can be evicted only while no connection is joined, the feed is not read and no leave waits', async () => {
+    const { node, channel } = publicChannel();
+    assert.equal(channel.isEvictable(), true, 'fresh');
+    const connection = new Connection('ue');
+    await join(channel, connection);
+    assert.equal(channel.isEvictable(), false, 'joined');
+    node.feedOf('pub').failAppends = 1;
+    await channel.disconnect(connection);
+    assert.equal(channel.isEvictable(), false, 'a leave waits to be retried');
+    channel.tick();
+    await settle();
+    assert.equal(channel.isEvictable(), true, 'left, and the leave recorded');
+    assert.equal(node.feedOf('pub').listening, false, 'no longer reading the feed');
+  });
+
+  it('answers a joined sender only once the push of an earlier message reached it', async () => {
+    const { node, channel } = publicChannel();
+    const other = new Connection('uo');
+    const sender = new Connection('us');
+    await join(channel, sender);
+    const feed = node.feedOf('pub');
+    feed.publishing = false; // pub/sub has not brought anything yet
+    await send(channel, other, 'earlier');
+    const { entryId } = await send(channel, sender, 'mine');
+    const answered = channel.waitUntilPushed(entryId);
+    assert.equal(await isSettled(answered), false, 'the earlier push has not been applied');
+    channel.resync(); // what a topic reconnect does: read the stream
+    await answered;
+    assert.deepEqual(sender.pushed, ['earlier'], 'the earlier push came first; its own message is never pushed back');
+  });
+
+  it('answers a sender that is not joined at once', async () => {
+    const { channel } = publicChannel();
+    const sender = new Connection('us');
+    const { entryId } = await send(channel, sender, 'hello');
+    assert.equal(await isSettled(channel.waitUntilPushed(entryId)), true);
+  });
+
+  it('lists the participants of a private channel as its users, and the joined users of the public one', async () => {
+    const node = memoryNode();
+    await node.directory.create('ann', 'ua', 'Ann', 'h');
+    await node.directory.create('bob', 'ub', 'Bob', 'h');
+    const priv = node.services.channelActors.get('ua:ub');
+    const joined = await priv.join(new Connection('ua'));
+    assert.deepEqual(JSON.parse(joined.usersJson), [
+      { UUID: 'ua', username: 'Ann' },
+      { UUID: 'ub', username: 'Bob' },
+    ]);
+    assert.deepEqual(node.feedOf('ua:ub').entries, [], 'a private channel records no membership');
+    const pub = node.services.channelActors.get('pub');
+    const inPublic = await pub.join(new Connection('ub'));
+    assert.deepEqual(JSON.parse(inPublic.usersJson), [{ UUID: 'ub', username: 'Bob' }]);
+  });
+});

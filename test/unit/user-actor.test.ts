@@ -1,0 +1,126 @@
+/**
+ * The user actor over in-memory access keys and presence: keys issued,
+ * checked (from memory for a minute), revoked and forgotten; presence
+ * following the sessions bound on this node, retried when Redis is down.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import { parseAccessKey } from '../../src/actors/access-key.js';
+import { UserActor } from '../../src/actors/user-actor.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { settle } from '../fakes/memory-channel-feed.js';
+import { MemoryAccessKeys, MemoryPresence } from '../fakes/memory-users.js';
+
+const USER = '21d4b0aa-da77-4833-a315-1b13f70de65d';
+
+function actor() {
+  const accessKeys = new MemoryAccessKeys();
+  const presence = new MemoryPresence();
+  const user = new UserActor(USER, { accessKeys, presence, log: createLogger('silent') });
+  return { user, accessKeys, presence };
+}
+
+/** Issues a key and returns its parts as a client would present them. */
+async function issued(user: UserActor): Promise<{ keyId: string; secret: string }> {
+  const { accessKey } = await user.issueKey();
+  return parseAccessKey(accessKey)!;
+}
+
+describe('UserActor access keys', () => {
+  it('stores only a digest of an issued key, and accepts exactly that key', async () => {
+    const { user, accessKeys } = actor();
+    const key = await issued(user);
+    const stored = accessKeys.digests.get(`${USER} ${key.keyId}`);
+    assert.equal(stored?.length, 32, 'sha256 of the secret');
+    assert.ok(!stored.toString('latin1').includes(key.secret));
+    assert.equal(await user.authenticate(key.keyId, key.secret), true);
+    assert.equal(await user.authenticate(key.keyId, `${key.secret.slice(0, -1)}A`), false);
+    assert.equal(await user.authenticate('AAAAAAAAAAAAAAAA', key.secret), false);
+  });
+
+  it('checks a key against the store at most once a minute', async () => {
+    mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    try {
+      const { user, accessKeys } = actor();
+      const key = await issued(user);
+      assert.equal(await user.authenticate(key.keyId, key.secret), true);
+      mock.timers.tick(59_999);
+      assert.equal(await user.authenticate(key.keyId, key.secret), true);
+      assert.equal(accessKeys.touches, 0, 'known since it was issued: checked from memory');
+      mock.timers.tick(1);
+      assert.equal(await user.authenticate(key.keyId, key.secret), true);
+      assert.equal(accessKeys.touches, 1, 'a minute later the store is asked (which renews the key)');
+      assert.equal(await user.authenticate(key.keyId, key.secret), true);
+      assert.equal(accessKeys.touches, 1, 'and trusted for another minute');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('refuses a revoked key at once on the node that revoked it', async () => {
+    const { user, accessKeys } = actor();
+    const key = await issued(user);
+    const other = await issued(user);
+    await user.revokeKey(key.keyId);
+    assert.deepEqual(accessKeys.revoked, [`${USER} ${key.keyId}`]);
+    assert.equal(await user.authenticate(key.keyId, key.secret), false);
+    assert.equal(await user.authenticate(other.keyId, other.secret), true, 'the other key keeps working');
+  });
+
+  it('refuses a key revoked on another node once told to forget it, although it was cached', async () => {
+    const { user, accessKeys } = actor();
+    const key = await issued(user);
+    assert.equal(await user.authenticate(key.keyId, key.secret), true);
+    accessKeys.digests.delete(`${USER} ${key.keyId}`); // revoked elsewhere
+    assert.equal(await user.authenticate(key.keyId, key.secret), true, 'still cached: the notice has not come');
+    await user.forgetKey(key.keyId);
+    assert.equal(await user.authenticate(key.keyId, key.secret), false);
+  });
+});
+
+describe('UserActor presence', () => {
+  it('counts the user present on this node from the first bound session to the last', async () => {
+    const { user, presence } = actor();
+    await user.bind('s1');
+    await user.bind('s2');
+    await user.unbind('s1');
+    assert.deepEqual(presence.calls, [`add ${USER}`]);
+    await user.unbind('s2');
+    assert.deepEqual(presence.calls, [`add ${USER}`, `remove ${USER}`]);
+    assert.equal(presence.online.has(USER), false);
+  });
+
+  it('binds although Redis is down, and records presence a second later', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const { user, presence } = actor();
+      presence.failures = 1;
+      await user.bind('s1');
+      assert.equal(presence.online.has(USER), false);
+      assert.equal(user.isEvictable(), false, 'a retry is pending');
+      mock.timers.tick(1000);
+      await settle();
+      assert.equal(presence.online.has(USER), true);
+      assert.deepEqual(presence.calls, [`add ${USER}`, `add ${USER}`]);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('records the user again after the node was swept as dead', async () => {
+    const { user, presence } = actor();
+    await user.bind('s1');
+    presence.online.delete(USER); // what node-sweep.lua did
+    await user.reassert();
+    assert.equal(presence.online.has(USER), true);
+  });
+
+  it('can be evicted only with no bound session and nothing recorded', async () => {
+    const { user } = actor();
+    assert.equal(user.isEvictable(), true);
+    await user.bind('s1');
+    assert.equal(user.isEvictable(), false);
+    await user.unbind('s1');
+    assert.equal(user.isEvictable(), true);
+  });
+});
