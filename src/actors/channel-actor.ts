@@ -121,14 +121,13 @@ export class ChannelActor implements Actor {
     }
   }
 
-  /** Stops pushes to the connection; not joined is not an error. */
+  /**
+   * Stops pushes to the connection (a leave request); not joined is not an
+   * error. If Redis can not record the leave, nothing changes and the
+   * error propagates.
+   */
   leave(subscriber: Subscriber): Promise<void> {
-    return this.mailbox.post(async () => {
-      if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
-      await this.#membership?.remove(subscriber.userUUID, true);
-      this.#subscriptions.delete(subscriber.sessionUUID);
-      await this.#stopListeningIfUnused();
-    });
+    return this.mailbox.post(() => this.#unsubscribe(subscriber, true));
   }
 
   /**
@@ -136,12 +135,7 @@ export class ChannelActor implements Actor {
    * a leave Redis can not take now is retried on tick().
    */
   disconnect(subscriber: Subscriber): Promise<void> {
-    return this.mailbox.post(async () => {
-      if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
-      await this.#membership?.remove(subscriber.userUUID, false);
-      this.#subscriptions.delete(subscriber.sessionUUID);
-      await this.#stopListeningIfUnused();
-    });
+    return this.mailbox.post(() => this.#unsubscribe(subscriber, false));
   }
 
   /**
@@ -262,6 +256,13 @@ export class ChannelActor implements Actor {
     }
     this.#subscriptions.set(subscriber.sessionUUID, subscription);
     return { subscription, isNew: true, entryId };
+  }
+
+  async #unsubscribe(subscriber: Subscriber, strict: boolean): Promise<void> {
+    if (!this.#subscriptions.has(subscriber.sessionUUID)) return;
+    await this.#membership?.remove(subscriber.userUUID, strict);
+    this.#subscriptions.delete(subscriber.sessionUUID);
+    await this.#stopListeningIfUnused();
   }
 
   /** Starts reading the feed: the topic first, so nothing appended after the snapshot read is missed. */

@@ -19,7 +19,7 @@ export interface AccessKeys {
 const accessKeyRevoke = new Script<0 | 1>('access-key-revoke', { keys: 1, args: 2 });
 
 /** The control-topic notice that a key is revoked. */
-export const revokeNotice = (userUUID: string, keyId: string): string => `revoke ${userUUID} ${keyId}`;
+const revokeNotice = (userUUID: string, keyId: string): string => `revoke ${userUUID} ${keyId}`;
 
 /** The user and key a revoke notice names, or null for another notice. */
 export function parseRevokeNotice(notice: string): { userUUID: string; keyId: string } | null {

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { HostPort, RedisTarget } from './redis-client.js';
 import { answersPing, hasRedisServerBinary, startRedisServer } from './redis-server-process.js';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface RedisLocation {
   target: RedisTarget;

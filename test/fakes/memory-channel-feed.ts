@@ -9,21 +9,10 @@
  */
 import type { ChannelFeed, Snapshot } from '../../src/store/channel-feed.js';
 import type { FeedEntry } from '../../src/store/feed-entry.js';
+import { Gate } from '../helpers/async.js';
 
 export const FAKE_SESSION = '6f9353ba-92c6-41c2-89f2-60b350bf67e7';
 export const FAKE_NODE = 'node-a';
-
-/** A promise with its resolve exposed. */
-export function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((res) => {
-    resolve = res;
-  });
-  return { promise, resolve };
-}
-
-/** Lets every pending promise callback (and the fakes' replies) run. */
-export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class MemoryChannelFeed implements ChannelFeed {
   readonly channelId: string;
@@ -44,8 +33,8 @@ export class MemoryChannelFeed implements ChannelFeed {
   failReads = 0;
   failCheckpoints = 0;
   failAppends = 0;
-  /** While set, read replies wait for it. */
-  gate: Promise<void> | undefined;
+  /** Holds read replies back while closed. */
+  readonly #reads = new Gate();
   #listener: ((payload: Buffer) => void) | undefined;
 
   constructor(channelId = 'pub', nodeId = FAKE_NODE) {
@@ -83,12 +72,7 @@ export class MemoryChannelFeed implements ChannelFeed {
 
   /** Holds read replies until the returned function is called. */
   hold(): () => void {
-    const { promise, resolve } = deferred();
-    this.gate = promise;
-    return () => {
-      this.gate = undefined;
-      resolve();
-    };
+    return this.#reads.hold();
   }
 
   async listen(onPublished: (payload: Buffer) => void): Promise<void> {
@@ -125,7 +109,7 @@ export class MemoryChannelFeed implements ChannelFeed {
     const failing = this.failReads > 0;
     if (failing) this.failReads--;
     const result = this.entries.filter((entry) => entry.id > afterId).slice(0, count);
-    if (this.gate !== undefined) await this.gate;
+    await this.#reads.passed();
     if (failing) throw new Error('read failed (fake)');
     return result;
   }

@@ -7,7 +7,8 @@
 import { type ChatMessage, messageJson, type TimeKey } from '../../src/protocol/responses.js';
 import type { ChannelHistory } from '../../src/store/channel-history.js';
 import type { HistoryPageResult, HistoryPages } from '../../src/workers/history-page.js';
-import { deferred, type MemoryChannelFeed } from './memory-channel-feed.js';
+import { Gate } from '../helpers/async.js';
+import type { MemoryChannelFeed } from './memory-channel-feed.js';
 
 export class MemoryChannelHistory implements ChannelHistory {
   readonly feed: MemoryChannelFeed;
@@ -41,8 +42,8 @@ export class MemoryHistoryPages implements HistoryPages {
   readonly #historyOf: (channelId: string) => MemoryChannelHistory;
   /** How many pages were read. */
   reads = 0;
-  /** While set, page reads wait for it (their result is fixed when they start, as Redis's is). */
-  gate: Promise<void> | undefined;
+  /** Holds page replies back while closed (a page's content is fixed when the read starts, as Redis's is). */
+  readonly #replies = new Gate();
 
   constructor(historyOf: (channelId: string) => MemoryChannelHistory) {
     this.#historyOf = historyOf;
@@ -50,12 +51,7 @@ export class MemoryHistoryPages implements HistoryPages {
 
   /** Holds page replies until the returned function is called. */
   hold(): () => void {
-    const { promise, resolve } = deferred();
-    this.gate = promise;
-    return () => {
-      this.gate = undefined;
-      resolve();
-    };
+    return this.#replies.hold();
   }
 
   async historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult> {
@@ -70,7 +66,7 @@ export class MemoryHistoryPages implements HistoryPages {
       received: newestFirst.length,
       messagesJson: `[${newestFirst.map((m) => messageJson(m, timeKey)).join(',')}]`,
     };
-    if (this.gate !== undefined) await this.gate;
+    await this.#replies.passed();
     return result;
   }
 }

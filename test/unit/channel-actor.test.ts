@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChannelActor } from '../../src/actors/channel-actor.js';
 import type { Subscriber } from '../../src/actors/subscription.js';
-import { settle } from '../fakes/memory-channel-feed.js';
 import { type MemoryNode, memoryNode } from '../fakes/memory-node.js';
+import { isSettled, settle } from '../helpers/async.js';
 
 let sessions = 0;
 
@@ -41,17 +41,6 @@ function publicChannel(): { node: MemoryNode; channel: ChannelActor } {
 
 const send = (channel: ChannelActor, from: Connection, text: string) =>
   channel.send(from.userUUID, '0', text, from.sessionUUID);
-
-/** Whether `promise` has settled once every pending callback has run. */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  void promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await settle();
-  return settled;
-}
 
 describe('ChannelActor', () => {
   it('pushes each message to every joined connection but the sending one, in history order', async () => {

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { type FeedConsumer, FeedReader, type FeedReaderOptions } from '../../src/actors/feed-reader.js';
 import type { FeedEntry } from '../../src/store/feed-entry.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { MemoryChannelFeed, settle } from '../fakes/memory-channel-feed.js';
+import { MemoryChannelFeed } from '../fakes/memory-channel-feed.js';
+import { isSettled, settle } from '../helpers/async.js';
 
 const log = createLogger('silent');
 
@@ -51,17 +52,6 @@ function setup(options: Partial<FeedReaderOptions> = {}): {
   const consumer = new FakeConsumer();
   const reader = new FeedReader(feed, consumer, { checkpointEvery: 1000, checkpointMs: 60_000, ...options }, log);
   return { feed, consumer, reader };
-}
-
-/** Whether `promise` has settled (after letting pending callbacks run). */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  void promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await settle();
-  return settled;
 }
 
 /** Asserts the reader has applied exactly the entries up to `entryId`, as a waiter for them sees it. */

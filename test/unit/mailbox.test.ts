@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Mailbox } from '../../src/actors/mailbox.js';
-
-/** A promise with its resolve/reject exposed. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../helpers/async.js';
 
 /** Waits (a bounded number of 1 ms timers) until the clock is past `t`. */
 async function clockPast(t: number): Promise<void> {

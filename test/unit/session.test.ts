@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { Session } from '../../src/server/session.js';
 import { FakeSocket } from '../fakes/fake-socket.js';
-import { settle } from '../fakes/memory-channel-feed.js';
 import { type MemoryNode, memoryNode } from '../fakes/memory-node.js';
+import { settle } from '../helpers/async.js';
 
 type Frame = Record<string, any>;
 

@@ -8,8 +8,8 @@ import { describe, it, mock } from 'node:test';
 import { parseAccessKey } from '../../src/actors/access-key.js';
 import { UserActor } from '../../src/actors/user-actor.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { settle } from '../fakes/memory-channel-feed.js';
 import { MemoryAccessKeys, MemoryPresence } from '../fakes/memory-users.js';
+import { settle } from '../helpers/async.js';
 
 const USER = '21d4b0aa-da77-4833-a315-1b13f70de65d';
 
