@@ -12,9 +12,10 @@ import { UserActor } from './actors/user-actor.js';
 import type { Config } from './config.js';
 import type { Services } from './handlers/context.js';
 import { ChatServer, WS_PATH } from './server/chat-server.js';
-import { parseRevokeNotice, RedisAccessKeys } from './store/access-keys.js';
+import { RedisAccessKeys } from './store/access-keys.js';
 import { RedisChannelFeed } from './store/channel-feed.js';
 import { RedisChannelHistory } from './store/channel-history.js';
+import { ControlTopic } from './store/control-topic.js';
 import { Keys } from './store/keys.js';
 import { NodeRegistry } from './store/node-registry.js';
 import { RedisPresence } from './store/presence.js';
@@ -68,8 +69,24 @@ export async function startChatNode(
 
   const accessKeys = new RedisAccessKeys(redis, keys, config.accessKeyTtlMs);
   const presence = new RedisPresence(redis, keys, nodeId);
+  const control = new ControlTopic(redis, pubsub, keys, {
+    nodeId,
+    // A key revoked on any node stops working on this one at once.
+    onRevoked: (userUUID, keyId) => void userActors.peek(userUUID)?.forgetKey(keyId),
+    // The subscription had a gap (a Redis restart, a dropped or silently replaced subscriber): read what was missed.
+    onRecovered: () => {
+      for (const channel of channelActors.values()) channel.resync();
+    },
+  });
   const userActors = new ActorRegistry(
-    (userUUID) => new UserActor(userUUID, { accessKeys, presence, log }),
+    (userUUID) =>
+      new UserActor(userUUID, {
+        accessKeys,
+        presence,
+        revocations: control,
+        accessKeyTtlMs: config.accessKeyTtlMs,
+        log,
+      }),
     config.actorIdleMs,
   );
   const feedOf = (channelId: string) => new RedisChannelFeed(redis, pubsub, keys, channelId, nodeId);
@@ -93,15 +110,8 @@ export async function startChatNode(
   const channelTicks = setInterval(() => {
     for (const channel of channelActors.values()) channel.tick();
   }, config.feedCheckpointMs).unref();
-  pubsub.onResubscribed(() => {
-    for (const channel of channelActors.values()) channel.resync();
-  });
 
-  // A key revoked on any node stops working on this one at once.
-  await pubsub.subscribe(keys.controlTopic, (payload) => {
-    const notice = parseRevokeNotice(payload.toString());
-    if (notice !== null) void userActors.peek(notice.userUUID)?.forgetKey(notice.keyId);
-  });
+  await control.start();
 
   const nodeWatch = new NodeWatch({
     nodes: new NodeRegistry(redis, keys, nodeId),
@@ -129,6 +139,7 @@ export async function startChatNode(
       log.info({ connections: server.connections }, 'shutting down');
       await server.close();
       stopStats();
+      control.stop();
       clearInterval(channelTicks);
       userActors.stop();
       channelActors.stop();

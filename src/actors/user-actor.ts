@@ -4,6 +4,7 @@
  * in Redis as "online on this node" while there is at least one.
  */
 import type { AccessKeys } from '../store/access-keys.js';
+import type { RevocationWatch } from '../store/control-topic.js';
 import type { Presence } from '../store/presence.js';
 import type { Logger } from '../telemetry/logger.js';
 import { digestSecret, formatAccessKey, newAccessKey, sameDigest } from './access-key.js';
@@ -12,13 +13,21 @@ import { Mailbox } from './mailbox.js';
 
 export interface UserActorDeps {
   accessKeys: AccessKeys;
+  /** Whether a revocation notice from another node can have been missed (then no cached check is trusted). */
+  revocations: RevocationWatch;
+  /** ACCESS_KEY_TTL_MS: how long a key lives unused. */
+  accessKeyTtlMs: number;
   /** This node's presence records. */
   presence: Presence;
   log: Logger;
 }
 
-/** A key checked against Redis this recently is trusted from memory (a revocation elsewhere also evicts it). */
-const KEY_RECHECK_MS = 60_000;
+/**
+ * A key checked against Redis is trusted from memory for at most this long,
+ * and at most a quarter of the key's TTL: each check renews the TTL, so a
+ * key in use never runs out. A revocation elsewhere ends the trust at once.
+ */
+const KEY_RECHECK_MAX_MS = 60_000;
 /** Keys remembered per user; past this the cache starts over. */
 const KEY_CACHE_SIZE = 64;
 /** Wait before retrying a presence write that failed. */
@@ -27,6 +36,8 @@ const PRESENCE_RETRY_MS = 1000;
 interface CheckedKey {
   digest: Buffer;
   checkedAt: number;
+  /** The revocation watch's epoch when it was checked. */
+  epoch: number;
 }
 
 export class UserActor implements Actor {
@@ -65,7 +76,11 @@ export class UserActor implements Actor {
     return this.mailbox.post(async () => {
       const digest = digestSecret(secret);
       const known = this.#keys.get(keyId);
-      if (known !== undefined && Date.now() - known.checkedAt < KEY_RECHECK_MS) {
+      if (
+        known !== undefined &&
+        known.epoch === this.#deps.revocations.epoch() &&
+        Date.now() - known.checkedAt < Math.min(KEY_RECHECK_MAX_MS, this.#deps.accessKeyTtlMs / 4)
+      ) {
         return sameDigest(known.digest, digest);
       }
       const stored = await this.#deps.accessKeys.touch(this.userUUID, keyId);
@@ -115,9 +130,12 @@ export class UserActor implements Actor {
     });
   }
 
+  /** Caches a check, unless a revocation notice may be being missed right now. */
   #remember(keyId: string, digest: Buffer): void {
+    const epoch = this.#deps.revocations.epoch();
+    if (epoch === null) return;
     if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear();
-    this.#keys.set(keyId, { digest, checkedAt: Date.now() });
+    this.#keys.set(keyId, { digest, checkedAt: Date.now(), epoch });
   }
 
   /**

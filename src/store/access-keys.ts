@@ -4,6 +4,7 @@
  * so a key expires after that long unused; revoking deletes it and tells
  * every node. Here: the contract the user actor sees, and its Redis form.
  */
+import { revokeNotice } from './control-topic.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
@@ -17,15 +18,6 @@ export interface AccessKeys {
 }
 
 const accessKeyRevoke = new Script<0 | 1>('access-key-revoke', { keys: 1, args: 2 });
-
-/** The control-topic notice that a key is revoked. */
-const revokeNotice = (userUUID: string, keyId: string): string => `revoke ${userUUID} ${keyId}`;
-
-/** The user and key a revoke notice names, or null for another notice. */
-export function parseRevokeNotice(notice: string): { userUUID: string; keyId: string } | null {
-  const [verb, userUUID, keyId] = notice.split(' ');
-  return verb === 'revoke' && userUUID && keyId ? { userUUID, keyId } : null;
-}
 
 export class RedisAccessKeys implements AccessKeys {
   readonly #redis: RedisClient;

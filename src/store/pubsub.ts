@@ -1,9 +1,10 @@
 /**
  * Topic subscriptions over one subscriber connection per node. Payloads are
  * handed over as Buffers, undecoded: fan-out forwards the bytes as they came.
- * Messages published while the connection was down are lost to it, so after
- * each reconnect `onResubscribed` listeners are told, once every topic is
- * subscribed again, to read what they missed from where it is stored.
+ * Messages published while the connection is down are lost to it; ioredis
+ * subscribes again to every topic once it is back, and the control topic's
+ * beacons (control-topic.ts) tell when the subscription is whole again, so
+ * that listeners read what they missed from where it is stored.
  */
 import type { RedisClient } from './redis-client.js';
 
@@ -12,30 +13,21 @@ export type TopicHandler = (payload: Buffer) => void;
 export class PubSub {
   readonly #subscriber: RedisClient;
   readonly #handlers = new Map<string, TopicHandler>();
-  readonly #resubscribed: (() => void)[] = [];
+  readonly #disconnected: (() => void)[] = [];
 
   constructor(subscriber: RedisClient) {
     this.#subscriber = subscriber;
     subscriber.on('messageBuffer', (topic: Buffer, payload: Buffer) => {
       this.#handlers.get(topic.toString())?.(payload);
     });
-    // ioredis emits 'ready' just before it sends the SUBSCRIBE that restores
-    // the topics; a PING queued after it answers once they are in force.
-    subscriber.on('ready', () => {
-      setImmediate(() => {
-        subscriber.ping().then(
-          () => {
-            for (const listener of this.#resubscribed) listener();
-          },
-          () => {}, // Down again: the next 'ready' tries again.
-        );
-      });
+    subscriber.on('close', () => {
+      for (const listener of this.#disconnected) listener();
     });
   }
 
-  /** Calls `listener` each time the connection is back with every topic subscribed again. */
-  onResubscribed(listener: () => void): void {
-    this.#resubscribed.push(listener);
+  /** Calls `listener` each time the subscriber connection closes: messages published from then on are lost to it. */
+  onDisconnected(listener: () => void): void {
+    this.#disconnected.push(listener);
   }
 
   /** Routes the topic's messages to `handler` (one handler per topic). */

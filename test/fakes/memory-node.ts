@@ -13,7 +13,13 @@ import type { Services } from '../../src/handlers/context.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { FAKE_NODE, MemoryChannelFeed } from './memory-channel-feed.js';
 import { MemoryChannelHistory, MemoryHistoryPages } from './memory-channel-history.js';
-import { MemoryAccessKeys, MemoryPresence, MemoryUserDirectory, MemoryWorkers } from './memory-users.js';
+import {
+  ManualRevocationWatch,
+  MemoryAccessKeys,
+  MemoryPresence,
+  MemoryUserDirectory,
+  MemoryWorkers,
+} from './memory-users.js';
 
 export interface MemoryNode {
   services: Services;
@@ -24,6 +30,7 @@ export interface MemoryNode {
   pages: MemoryHistoryPages;
   presence: MemoryPresence;
   accessKeys: MemoryAccessKeys;
+  revocations: ManualRevocationWatch;
   directory: MemoryUserDirectory;
 }
 
@@ -46,9 +53,11 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
   const pages = new MemoryHistoryPages(historyOf);
   const presence = new MemoryPresence();
   const accessKeys = new MemoryAccessKeys();
+  const revocations = new ManualRevocationWatch();
   const directory = new MemoryUserDirectory(presence);
   const userActors = new ActorRegistry(
-    (userUUID) => new UserActor(userUUID, { accessKeys, presence, log }),
+    (userUUID) =>
+      new UserActor(userUUID, { accessKeys, presence, revocations, accessKeyTtlMs: config.accessKeyTtlMs, log }),
     config.actorIdleMs,
   );
   const channelActors = new ActorRegistry(
@@ -74,5 +83,5 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
     userActors,
     channelActors,
   };
-  return { services, feedOf, historyOf, pages, presence, accessKeys, directory };
+  return { services, feedOf, historyOf, pages, presence, accessKeys, revocations, directory };
 }

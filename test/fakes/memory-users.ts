@@ -5,6 +5,7 @@
  */
 import type { ChannelUser } from '../../src/protocol/responses.js';
 import type { AccessKeys } from '../../src/store/access-keys.js';
+import type { RevocationWatch } from '../../src/store/control-topic.js';
 import type { Presence } from '../../src/store/presence.js';
 import type { PasswordRecord, UserDirectory, UsersPageEntry } from '../../src/store/user-directory.js';
 import type { Workers } from '../../src/workers/pool.js';
@@ -138,4 +139,26 @@ export class MemoryWorkers implements Workers {
   }
 
   historyPage: Workers['historyPage'] = (...args) => this.#pages.historyPage(...args);
+}
+
+/** A revocation watch the test moves: trusted (under an epoch) or not. */
+export class ManualRevocationWatch implements RevocationWatch {
+  #epoch: number | null = 1;
+
+  epoch(): number | null {
+    return this.#epoch;
+  }
+
+  /** A notice may be missed from now on. */
+  lose(): void {
+    this.#epoch = null;
+  }
+
+  /** Whole again, under a new epoch. */
+  recover(): void {
+    this.#lastEpoch += 1;
+    this.#epoch = this.#lastEpoch;
+  }
+
+  #lastEpoch = 1;
 }

@@ -8,16 +8,17 @@ import { describe, it, mock } from 'node:test';
 import { parseAccessKey } from '../../src/actors/access-key.js';
 import { UserActor } from '../../src/actors/user-actor.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { MemoryAccessKeys, MemoryPresence } from '../fakes/memory-users.js';
+import { ManualRevocationWatch, MemoryAccessKeys, MemoryPresence } from '../fakes/memory-users.js';
 import { settle } from '../helpers/async.js';
 
 const USER = '21d4b0aa-da77-4833-a315-1b13f70de65d';
 
-function actor() {
+function actor(accessKeyTtlMs = 30 * 86_400_000) {
   const accessKeys = new MemoryAccessKeys();
   const presence = new MemoryPresence();
-  const user = new UserActor(USER, { accessKeys, presence, log: createLogger('silent') });
-  return { user, accessKeys, presence };
+  const revocations = new ManualRevocationWatch();
+  const user = new UserActor(USER, { accessKeys, presence, revocations, accessKeyTtlMs, log: createLogger('silent') });
+  return { user, accessKeys, presence, revocations };
 }
 
 /** Issues a key and returns its parts as a client would present them. */
@@ -55,6 +56,42 @@ describe('UserActor access keys', () => {
     } finally {
       mock.timers.reset();
     }
+  });
+
+  it('checks a key against the store at least every quarter of its TTL, so a key in use is renewed', async () => {
+    mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    try {
+      const { user, accessKeys } = actor(2000);
+      const key = await issued(user);
+      mock.timers.tick(499);
+      assert.equal(await user.authenticate(key.keyId, key.secret), true);
+      assert.equal(accessKeys.touches, 0);
+      mock.timers.tick(1);
+      assert.equal(await user.authenticate(key.keyId, key.secret), true);
+      assert.equal(accessKeys.touches, 1, 'a quarter of the 2 s TTL later');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('trusts no cached check while a revocation notice may be missed, nor one cached before the gap', async () => {
+    const { user, accessKeys, revocations } = actor();
+    const key = await issued(user);
+    revocations.lose(); // the subscriber connection dropped
+    accessKeys.digests.delete(`${USER} ${key.keyId}`); // revoked on another node meanwhile; the notice is lost
+    assert.equal(await user.authenticate(key.keyId, key.secret), false, 'checked against the store');
+    const other = await issued(user);
+    assert.equal(await user.authenticate(other.keyId, other.secret), true);
+    const touches = accessKeys.touches;
+    assert.equal(await user.authenticate(other.keyId, other.secret), true);
+    assert.equal(accessKeys.touches, touches + 1, 'nothing is cached during the gap');
+    revocations.recover();
+    accessKeys.digests.delete(`${USER} ${other.keyId}`);
+    assert.equal(
+      await user.authenticate(other.keyId, other.secret),
+      false,
+      'a check from before the gap is not trusted',
+    );
   });
 
   it('refuses a revoked key at once on the node that revoked it', async () => {
