@@ -167,19 +167,30 @@ export class FeedReader {
   }
 
   async #loadSnapshot(): Promise<void> {
+    // Entries published while the open is on its way may be delivered before its reply comes:
+    // only what was delivered before it was sent says whether the feed went back.
+    const deliveredBefore = this.#deliveredId;
     const snapshot = await this.#feed.open();
     // Cleared only now: a failed open leaves the next read to load the snapshot.
     this.#reopen = false;
-    if (snapshot.entryId > this.#deliveredId && this.#opened) {
-      this.#log.warn(
-        { channelId: this.#feed.channelId, from: this.#deliveredId, to: snapshot.entryId },
-        'pushes skipped',
+    if (snapshot.lastId < deliveredBefore) {
+      // Redis lost writes it had acknowledged (a crash with appendfsync everysec): the ids
+      // delivered past its end will be handed out again, to new entries, which must be pushed.
+      this.#log.error(
+        { channelId: this.#feed.channelId, delivered: this.#deliveredId, last: snapshot.lastId },
+        'the feed went back: Redis lost acknowledged writes',
       );
+      this.#deliveredId = snapshot.lastId;
+    }
+    // A snapshot past the feed's end, from the same loss, would hide the entries appended from now on.
+    const entryId = Math.min(snapshot.entryId, snapshot.lastId);
+    if (entryId > this.#deliveredId && this.#opened) {
+      this.#log.warn({ channelId: this.#feed.channelId, from: this.#deliveredId, to: entryId }, 'pushes skipped');
     }
     this.#consumer.restore(snapshot.stateJson);
-    this.#appliedId = snapshot.entryId;
-    this.#deliveredId = Math.max(this.#deliveredId, snapshot.entryId);
-    this.#checkpointedId = snapshot.entryId;
+    this.#appliedId = entryId;
+    this.#deliveredId = Math.max(this.#deliveredId, entryId);
+    this.#checkpointedId = entryId;
     this.#checkpointedAt = Date.now();
     this.#opened = true;
     if (this.#waiters.length > 0) this.#wakeWaiters();

@@ -17,6 +17,8 @@ export interface Snapshot {
   entryId: number;
   /** The state as JSON ('' when there is no snapshot yet). */
   stateJson: string;
+  /** The last entry id the feed has handed out, as of the snapshot's read (0: none). */
+  lastId: number;
 }
 
 export interface ChannelFeed {
@@ -47,7 +49,7 @@ export interface ChannelFeed {
 }
 
 const feedMembership = new Script<number>('feed-membership', { keys: 2, args: 4 });
-const feedOpen = new Script<string>('feed-open', { keys: 2, args: 2 });
+const feedOpen = new Script<[snapshot: string, lastId: number]>('feed-open', { keys: 3, args: 2 });
 const feedCheckpoint = new Script<number>('feed-checkpoint', { keys: 3, args: 5 });
 
 export class RedisChannelFeed implements ChannelFeed {
@@ -87,13 +89,13 @@ export class RedisChannelFeed implements ChannelFeed {
 
   async open(): Promise<Snapshot> {
     const k = this.#keys;
-    const raw = await feedOpen.run(
+    const [raw, lastId] = await feedOpen.run(
       this.#redis,
-      [k.channelSnapshot(this.channelId), k.channelFeedReaders(this.channelId)],
+      [k.channelSnapshot(this.channelId), k.channelFeedReaders(this.channelId), k.channelFeedCounter(this.channelId)],
       [this.#nodeId, Date.now()],
     );
     const bar = raw.indexOf('|');
-    return { entryId: Number(raw.slice(0, bar)), stateJson: raw.slice(bar + 1) };
+    return { entryId: Number(raw.slice(0, bar)), stateJson: raw.slice(bar + 1), lastId };
   }
 
   async read(afterId: number, count: number): Promise<FeedEntry[]> {

@@ -19,7 +19,7 @@ export class MemoryChannelFeed implements ChannelFeed {
   readonly nodeId: string;
   entries: FeedEntry[] = [];
   lastId = 0;
-  snapshot: Snapshot = { entryId: 0, stateJson: '' };
+  snapshot: Omit<Snapshot, 'lastId'> = { entryId: 0, stateJson: '' };
   /** Every payload published, in order. */
   readonly published: Buffer[] = [];
   /** Whether published payloads reach the listener (on the next tick). */
@@ -33,8 +33,9 @@ export class MemoryChannelFeed implements ChannelFeed {
   failReads = 0;
   failCheckpoints = 0;
   failAppends = 0;
-  /** Holds read replies back while closed. */
+  /** Hold read and open replies back while closed. */
   readonly #reads = new Gate();
+  readonly #opens = new Gate();
   #listener: ((payload: Buffer) => void) | undefined;
 
   constructor(channelId = 'pub', nodeId = FAKE_NODE) {
@@ -75,6 +76,11 @@ export class MemoryChannelFeed implements ChannelFeed {
     return this.#reads.hold();
   }
 
+  /** Holds open replies (their content fixed when called) until the returned function is called. */
+  holdOpens(): () => void {
+    return this.#opens.hold();
+  }
+
   async listen(onPublished: (payload: Buffer) => void): Promise<void> {
     this.#listener = onPublished;
   }
@@ -101,7 +107,9 @@ export class MemoryChannelFeed implements ChannelFeed {
       this.failOpens--;
       throw new Error('open failed (fake)');
     }
-    return { ...this.snapshot };
+    const snapshot = { ...this.snapshot, lastId: this.lastId };
+    await this.#opens.passed();
+    return snapshot;
   }
 
   async read(afterId: number, count: number): Promise<FeedEntry[]> {

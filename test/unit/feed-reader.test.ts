@@ -502,6 +502,35 @@ describe('FeedReader', () => {
     await inFlight;
   });
 
+  it('pushes new entries that reuse ids after Redis lost acknowledged writes (the feed went back)', async () => {
+    const { feed, consumer, reader } = setup();
+    feed.appendMany(5);
+    await reader.open();
+    assert.deepEqual(consumer.delivered, [1, 2, 3, 4, 5]);
+    // Redis restarts from an AOF that lacks entries 4 and 5 (appendfsync everysec, killed).
+    feed.entries = feed.entries.slice(0, 3);
+    feed.lastId = 3;
+    await reader.resync();
+    const [fourAgain, fiveAgain] = feed.appendMany(2);
+    reader.offer(fourAgain!);
+    reader.offer(fiveAgain!);
+    assert.deepEqual(consumer.delivered.slice(5), [4, 5], 'the new 4 and 5 are pushed, not taken for the lost ones');
+  });
+
+  it('does not take an entry delivered while a resync’s open was on its way for a loss, nor push it twice', async () => {
+    const { feed, consumer, reader } = setup();
+    feed.appendMany(2);
+    await reader.open();
+    const release = feed.holdOpens();
+    const resync = reader.resync(); // its open reads lastId 2
+    await settle();
+    const [third] = feed.appendMany(1);
+    reader.offer(third!); // published after the open ran, arrives before its reply
+    release();
+    await resync;
+    assert.deepEqual(consumer.delivered, [1, 2, 3], 'each once');
+  });
+
   it('close() stops following the topic and tells the store to forget this reader', async () => {
     const { feed, consumer, reader } = setup({ checkpointMs: 1 });
     await reader.open();
