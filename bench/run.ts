@@ -113,7 +113,7 @@ function eventLoopP99(server: TestServer, from: number, to: number): number {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'wschat-bench-redis-'));
-  const redisServer = await startRedisServer({ dir });
+  const redisServer = await startRedisServer({ dir, appendfsync: 'everysec' });
   const redis = new Redis(redisServer.url);
   const report: Report = {
     date: new Date().toISOString(),

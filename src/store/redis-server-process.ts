@@ -13,6 +13,12 @@ export interface RedisServerOptions {
   dir: string;
   /** Port on 127.0.0.1; default: a free one. */
   port?: number;
+  /**
+   * When the AOF is flushed to disk: 'always' (default) before each write is
+   * acknowledged, so a kill -9 of Redis loses nothing acknowledged;
+   * 'everysec' once a second, faster, with up to a second at risk.
+   */
+  appendfsync?: 'always' | 'everysec';
   /** Extra `redis-server` arguments, e.g. ['--cluster-enabled', 'yes']. */
   args?: readonly string[];
 }
@@ -59,7 +65,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
       '--bind', '127.0.0.1',
       '--dir', options.dir,
       '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
+      '--appendfsync', options.appendfsync ?? 'always',
       '--save', '',
       '--daemonize', 'no',
       '--loglevel', 'warning',
