@@ -11,7 +11,9 @@ import { Session } from './session.js';
 
 export const WS_PATH = '/ws';
 
-/** How long closing clients get to answer the close handshake before their sockets are cut. */
+/** How long a shutdown waits for the answers to requests already received (a bcrypt under load takes seconds). */
+const ANSWER_LIMIT_MS = 5000;
+/** How long closing clients then get to answer the close handshake before their sockets are cut. */
 const CLOSE_GRACE_MS = 2000;
 
 export class ChatServer {
@@ -61,19 +63,20 @@ export class ChatServer {
   }
 
   /**
-   * Stops accepting, answers the requests each connection had sent, closes
-   * it with 1001 and waits until each has released its subscriptions and
-   * presence — at most CLOSE_GRACE_MS, then the rest are cut.
+   * Stops accepting, answers the requests each connection had sent (for at
+   * most ANSWER_LIMIT_MS), closes it with 1001 and waits until each has
+   * released its subscriptions and presence — at most CLOSE_GRACE_MS more,
+   * then the rest are cut. Both fit main.ts's 10 s limit with room for
+   * leaving presence and closing Redis.
    */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     const sessions = [...this.#sessions];
-    for (const session of sessions) void session.shutdown();
+    const answered = Promise.all(sessions.map((session) => session.shutdown()));
     const released = Promise.all(sessions.map((session) => session.released));
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([released, new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
-    clearTimeout(grace);
+    await within(answered, ANSWER_LIMIT_MS);
+    await within(released, CLOSE_GRACE_MS);
     for (const session of sessions) session.terminate();
     this.#http.closeAllConnections();
     await released;
@@ -95,4 +98,11 @@ function pathOf(request: IncomingMessage): string {
   const url = request.url ?? '';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
