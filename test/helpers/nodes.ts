@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { WebSocket } from 'ws';
-import { type Auth, ChatClient, type Frame, sleep } from './client.js';
+import { probeClient } from '../../src/store/redis-server-process.js';
+import { type Auth, ChatClient, type Frame, pollUntil, sleep } from './client.js';
 import { startTestRedis, type TestRedis } from './redis.js';
 import { startTestRedisCluster, type TestRedisCluster } from './redis-cluster.js';
 import { exitWithin, startServer, type TestServer } from './server.js';
@@ -34,6 +35,8 @@ export interface Nodes {
   connectAs(node: number, of: Auth): Promise<ChatClient>;
   /** kill -9 of node `node`; resolves once it has exited. */
   killNode(node: number): Promise<void>;
+  /** `CLIENT KILL TYPE pubsub` on every Redis server: every node's subscriber connection is cut. */
+  killSubscribers(): Promise<void>;
 }
 
 export interface NodeUser {
@@ -50,15 +53,27 @@ export async function stopNode(server: TestServer): Promise<void> {
   if ((await exitWithin(server, STOP_WITHIN_MS)) === 'timeout') await server.kill('SIGKILL');
 }
 
-/** Registers before/after hooks: a Redis of `backend` and `count` nodes on it, all with `env`. */
-export function useNodes(count: number, env: Record<string, string> = {}, backend: RedisBackend = 'redis'): Nodes {
+/** Longest a node may take to serve its first request after it listens (a new cluster settling, a loaded machine). */
+const SERVING_WITHIN_MS = 20_000;
+
+/**
+ * Registers before/after hooks: a Redis of `backend` and `count` nodes on
+ * it, all with `env`; the redis-server's AOF is flushed `appendfsync`
+ * ('always' unless a test needs otherwise).
+ */
+export function useNodes(
+  count: number,
+  env: Record<string, string> = {},
+  backend: RedisBackend = 'redis',
+  appendfsync: 'always' | 'everysec' = 'always',
+): Nodes {
   const clients: ChatClient[] = [];
   const group = { nodes: [] as TestServer[] } as Nodes;
   before(async () => {
     let redisUrl = '';
     let nodeEnv = env;
     if (backend === 'redis') {
-      group.redis = await startTestRedis();
+      group.redis = await startTestRedis(appendfsync);
       redisUrl = group.redis.url;
     } else {
       group.redisCluster = await startTestRedisCluster();
@@ -66,6 +81,10 @@ export function useNodes(count: number, env: Record<string, string> = {}, backen
     }
     // One at a time: 2 cores, and each node starts a worker pool.
     for (let i = 0; i < count; i++) group.nodes.push(await startServer(redisUrl, nodeEnv));
+    // A cluster that has just formed may still answer 11 for a moment: tests start once every node serves.
+    if (backend === 'redis-cluster') {
+      for (const node of group.nodes) await untilServing(node.url);
+    }
   });
   after(async () => {
     for (const client of clients) client.close();
@@ -81,7 +100,12 @@ export function useNodes(count: number, env: Record<string, string> = {}, backen
   group.user = async (node, prefix = 'user') => {
     const client = await group.connect(node);
     const username = `${prefix}${++users}`;
-    const reply = await client.signUp(username);
+    let reply = await client.signUp(username);
+    // 11: nothing was stored — or the machine is so loaded that Redis timed out; signIn creates the user or signs in.
+    for (let i = 0; i < 10 && reply.error?.code === 11; i++) {
+      await sleep(500);
+      reply = await client.signIn(username);
+    }
     assert.equal(reply.type, 'authorized', `sign-up of ${username}: ${JSON.stringify(reply)}`);
     return { client, UUID: client.auth.userUUID, username };
   };
@@ -93,7 +117,35 @@ export function useNodes(count: number, env: Record<string, string> = {}, backen
   group.killNode = async (node) => {
     await group.nodes[node]!.kill('SIGKILL');
   };
+  group.killSubscribers = async () => {
+    const ports = backend === 'redis' ? [group.redis.port] : group.redisCluster.ports;
+    for (const port of ports) {
+      const probe = probeClient(`redis://127.0.0.1:${port}`, 2000);
+      try {
+        await probe.connect();
+        await probe.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      } finally {
+        probe.disconnect();
+      }
+    }
+  };
   return group;
+}
+
+/** Signs in a probe user on the node until it is answered other than with 11 (bounded by SERVING_WITHIN_MS). */
+async function untilServing(url: string): Promise<void> {
+  const client = await ChatClient.connect(url);
+  try {
+    const { value } = await pollUntil(
+      () => client.signIn('setup-probe'),
+      (reply) => reply.error?.code !== 11,
+      SERVING_WITHIN_MS,
+      250,
+    );
+    assert.equal(value.type, 'authorized', `node ${url} serves: ${JSON.stringify(value)}`);
+  } finally {
+    client.close();
+  }
 }
 
 /** A reply, or why there is none: the connection closed, or nothing came within `ms`. */
@@ -199,18 +251,31 @@ export function assertSameSequence(actual: readonly string[], expected: readonly
   );
 }
 
-/** Asserts every UUID of `uuids` occurs exactly once in `stored`, and no UUID occurs twice at all. */
-export function assertStoredOnce(stored: readonly Frame[], uuids: readonly string[], what: string): void {
-  const counts = new Map<string, number>();
-  for (const m of stored) counts.set(m.UUID, (counts.get(m.UUID) ?? 0) + 1);
-  const missing = uuids.filter((u) => !counts.has(u));
-  const twice = [...counts].filter(([, n]) => n > 1).map(([u]) => u);
+/**
+ * Asserts every acknowledged message (as its response carried it) is in
+ * `stored` exactly once, with the text, sender, recipient and time it was
+ * acknowledged with, and that no message is stored twice at all.
+ */
+export function assertStoredOnce(stored: readonly Frame[], acked: readonly Frame[], what: string): void {
+  const byUUID = new Map<string, Frame[]>();
+  for (const m of stored) byUUID.set(m.UUID, [...(byUUID.get(m.UUID) ?? []), m]);
+  const missing = acked.filter((m) => !byUUID.has(m.UUID));
+  const twice = [...byUUID].filter(([, copies]) => copies.length > 1).map(([u]) => u);
   assert.equal(
     missing.length,
     0,
-    `${what}: ${missing.length} of ${uuids.length} acknowledged messages missing from history`,
+    `${what}: ${missing.length} of ${acked.length} acknowledged messages missing from history`,
   );
   assert.equal(twice.length, 0, `${what}: ${twice.length} messages stored more than once`);
+  const fields = (m: Frame) => ({
+    message: m.message,
+    senderUUID: m.senderUUID,
+    recipientUUID: m.recipientUUID,
+    createdAt: m.createdAt,
+  });
+  for (const m of acked) {
+    assert.deepEqual(fields(byUUID.get(m.UUID)![0]!), fields(m), `${what}: message ${m.UUID} as stored`);
+  }
 }
 
 /** One request of a paced load, with when it started (ms since the epoch). */
@@ -223,13 +288,14 @@ export interface Sent {
 /**
  * A paced sender: one message at a time, one every `intervalMs` at most,
  * until `count` are sent, `stop()` is called, or its connection closes.
- * Records every outcome; `acked` are the UUIDs of the stored messages.
+ * Records every outcome, and every stored message in `acked`.
  */
 export class PacedSender {
   readonly client: ChatClient;
   readonly label: string;
   readonly sent: Sent[] = [];
-  readonly acked: string[] = [];
+  /** The stored messages, as their responses carried them. */
+  readonly acked: Frame[] = [];
   #stopped = false;
   #done: Promise<void> | undefined;
 
@@ -262,7 +328,7 @@ export class PacedSender {
         channelMessage: { recipientUUID, message: text },
       });
       this.sent.push({ text, startedAt, outcome });
-      if (outcome.reply?.type === 'channelMessage') this.acked.push(outcome.reply.channelMessage.UUID);
+      if (outcome.reply?.type === 'channelMessage') this.acked.push(outcome.reply.channelMessage);
       if (outcome.reply === null && outcome.why === 'closed') return;
       await sleep(Math.max(0, intervalMs - (Date.now() - startedAt)));
     }

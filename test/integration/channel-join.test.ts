@@ -69,6 +69,29 @@ describe('channelJoin response', () => {
   });
 });
 
+describe('channelJoin page reuse', () => {
+  it('shows a message pushed since an earlier join read its page, in the page and not as a push', TEST, async () => {
+    // A private channel of its own, so that no other test's message is applied in between.
+    const a = await h.namedUser('jreuse');
+    const b = await h.namedUser('jreuse');
+    await send(a.client, b.UUID, 'before');
+    const witness = await h.connectAs(a.client);
+    await joined(witness, b.UUID);
+    await joined(b.client, a.UUID); // its page is now the node's latest page of the channel
+    const newest = await send(a.client, b.UUID, 'newest');
+    await witness.waitForPushes(1); // applied on the node: the cached page is one message behind
+    const late = await h.connectAs(b.client);
+    const reply = await joined(late, a.UUID);
+    assert.deepEqual(
+      reply.channelJoin.messages.map((m: Frame) => m.message),
+      ['newest', 'before'],
+    );
+    assert.equal(reply.channelJoin.messages[0].UUID, newest.UUID);
+    await roundTrip(late);
+    assert.deepEqual(late.pushes, [], 'shown in the page, so not pushed as well');
+  });
+});
+
 describe('channelJoin users', () => {
   it('lists public users with a joined connection as {UUID, username}, including the joiner', TEST, async () => {
     const a = await h.namedUser('jpub');

@@ -48,7 +48,7 @@ for (const backend of REDIS_BACKENDS) {
      * a join and its pushes, a send, then presence while connected and after
      * it closes.
      */
-    async function carriesOnOnB(auth: Auth, acked: string[]): Promise<void> {
+    async function carriesOnOnB(auth: Auth, acked: Frame[]): Promise<void> {
       const moved = await c.connectAs(B, auth);
 
       const earlier = await history(moved);
@@ -104,8 +104,8 @@ for (const backend of REDIS_BACKENDS) {
     it('keeps history, pushes and presence for a client that disconnects from A and goes on from B with its key', async () => {
       const { client, UUID } = await c.user(A, 'leaver');
       await joined(client, 0);
-      const acked: string[] = [];
-      for (let i = 0; i < 5; i++) acked.push((await send(client, 0, `leaver ${i}`)).UUID);
+      const acked: Frame[] = [];
+      for (let i = 0; i < 5; i++) acked.push(await send(client, 0, `leaver ${i}`));
       const auth = { ...client.auth };
       client.close();
       await client.closed;
@@ -117,8 +117,8 @@ for (const backend of REDIS_BACKENDS) {
     it('keeps history, pushes and presence for a client whose node A was killed with -9, going on from B with its key', async () => {
       const { client } = await c.user(A, 'survivor');
       await joined(client, 0);
-      const acked: string[] = [];
-      for (let i = 0; i < 5; i++) acked.push((await send(client, 0, `survivor ${i}`)).UUID);
+      const acked: Frame[] = [];
+      for (let i = 0; i < 5; i++) acked.push(await send(client, 0, `survivor ${i}`));
       // A few more in flight as the node dies: those answered count as acknowledged.
       const inFlight = Array.from({ length: 5 }, (_, i) =>
         timedRequest(
@@ -130,7 +130,7 @@ for (const backend of REDIS_BACKENDS) {
       await c.killNode(A);
       for (const outcome of await Promise.all(inFlight)) {
         const reply = outcome.reply as Frame | null;
-        if (reply?.type === 'channelMessage') acked.push(reply.channelMessage.UUID);
+        if (reply?.type === 'channelMessage') acked.push(reply.channelMessage);
       }
       await client.closed;
 

@@ -77,17 +77,16 @@ for (const backend of REDIS_BACKENDS) {
       ]);
 
       // Both sides send at the same time, from nodes 0 and 2.
-      const sentBy = new Map<ChatClient, string[]>([
+      const sentBy = new Map<ChatClient, Frame[]>([
         [alice.client, []],
         [bob.client, []],
       ]);
       await Promise.all([
         (async () => {
-          for (let i = 0; i < 5; i++)
-            sentBy.get(alice.client)!.push((await send(alice.client, bob.UUID, `a${i}`)).UUID);
+          for (let i = 0; i < 5; i++) sentBy.get(alice.client)!.push(await send(alice.client, bob.UUID, `a${i}`));
         })(),
         (async () => {
-          for (let i = 0; i < 5; i++) sentBy.get(bob.client)!.push((await send(bob.client, alice.UUID, `b${i}`)).UUID);
+          for (let i = 0; i < 5; i++) sentBy.get(bob.client)!.push(await send(bob.client, alice.UUID, `b${i}`));
         })(),
       ]);
 
@@ -104,7 +103,7 @@ for (const backend of REDIS_BACKENDS) {
           [aliceElsewhere, 'alice’s second connection (node 1)'],
         ] as const
       ).map(([client, name]) => {
-        const own = new Set(sentBy.get(client) ?? []);
+        const own = new Set(uuidsOf(sentBy.get(client) ?? []));
         return {
           client,
           name,

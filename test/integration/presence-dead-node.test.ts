@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { joined, listedInPublic, onLine } from '../helpers/chat.js';
 import { pollUntil } from '../helpers/client.js';
-import { REDIS_BACKENDS, useNodes } from '../helpers/nodes.js';
+import { type NodeUser, REDIS_BACKENDS, useNodes } from '../helpers/nodes.js';
 
 const NODE_TTL_MS = 3000;
 const SWEPT_WITHIN_MS = 15_000;
@@ -19,11 +19,18 @@ for (const backend of REDIS_BACKENDS) {
   describe(`presence when a node dies (${backend})`, () => {
     const c = useNodes(2, { NODE_TTL_MS: String(NODE_TTL_MS) }, backend);
 
+    /** On both nodes: a connection joined on A and one joined on B. */
+    let twin: NodeUser;
+    let observer: NodeUser;
+
     it('shows a user of a kill -9ed node offline and drops them from the public channel’s users within 15 s, on a surviving node', async (t) => {
-      const observer = await c.user(A, 'observer');
+      observer = await c.user(A, 'observer');
       await joined(observer.client, 0);
       const victim = await c.user(B, 'victim');
       await joined(victim.client, 0);
+      twin = await c.user(A, 'twin');
+      await joined(twin.client, 0);
+      await joined(await c.connectAs(B, twin.client.auth), 0);
 
       const seenOnline = await pollUntil(
         () => onLine(observer.client, victim.UUID),
@@ -57,6 +64,13 @@ for (const backend of REDIS_BACKENDS) {
         `${gone.ms} ms after node B was killed: users OnLine=${gone.value.online}, listed by channelJoin=${gone.value.listed}`,
       );
       t.diagnostic(`offline and unlisted ${gone.ms} ms after the kill`);
+    });
+
+    it('keeps a user connected on both nodes online and listed after the dead node’s sweep, and the observer listed', async () => {
+      // Runs after the first test: B is dead and swept.
+      assert.equal(await onLine(observer.client, twin.UUID), true, 'still connected on A');
+      assert.equal(await listedInPublic(observer.client, twin.UUID), true, 'still joined on A');
+      assert.equal(await listedInPublic(twin.client, observer.UUID), true, 'an observer joined before the kill');
     });
 
     it('keeps the surviving node’s own users online and listed after the sweep', async () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { context, type ProxyTracerProvider, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -12,6 +11,7 @@ import {
   traceparentOf,
   tracer,
 } from '../../src/telemetry/tracing.js';
+import { startTestRedis } from '../helpers/redis.js';
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/;
 
@@ -24,23 +24,6 @@ async function finished(exporter: InMemorySpanExporter): Promise<ReadableSpan[]>
   const provider = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as { forceFlush?(): Promise<void> };
   await provider.forceFlush?.();
   return exporter.getFinishedSpans();
-}
-
-/** Whether a Redis answers on 127.0.0.1:6379 (the ioredis test needs one). */
-function redisAnswers(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: 6379 });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 describe('tracing off', () => {
@@ -158,12 +141,9 @@ describe('tracing on (in-memory exporter)', () => {
     assert.equal(span!.instrumentationScope.name, 'wschat');
   });
 
-  it('makes a span per Redis command of an ESM-imported ioredis inside a span', async (t) => {
-    if (!(await redisAnswers())) {
-      t.skip('no Redis on 127.0.0.1:6379');
-      return;
-    }
-    const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+  it('makes a span per Redis command of an ESM-imported ioredis inside a span', async () => {
+    const server = await startTestRedis();
+    const redis = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 });
     try {
       await redis.ping();
       exporter.reset();
@@ -181,8 +161,8 @@ describe('tracing on (in-memory exporter)', () => {
       assert.equal(set[0]!.attributes['db.query.text'], 'set otelprobe:tracing-test [3 other arguments]');
       assert.equal(spans.filter((s) => s.name === 'del').length, 1);
     } finally {
-      await redis.del('otelprobe:tracing-test').catch(() => {});
       redis.disconnect();
+      await server.cleanup();
     }
   });
 });

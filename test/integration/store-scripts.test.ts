@@ -1,0 +1,51 @@
+/**
+ * The write scripts are safe to run twice — what lets a node settle a lost
+ * reply by running the write again (store/script.ts) — against a real
+ * redis-server: the same send twice is stored once, the same user twice is
+ * created once.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { RedisChannelHistory } from '../../src/store/channel-history.js';
+import { Keys } from '../../src/store/keys.js';
+import { RedisUserDirectory } from '../../src/store/user-directory.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+
+const keys = new Keys('chat:');
+
+describe('write scripts run twice (a lost reply settled by running it again)', () => {
+  let server: TestRedis;
+  let redis: Redis;
+  before(async () => {
+    server = await startTestRedis();
+    redis = new Redis(server.url);
+  });
+  after(async () => {
+    redis?.disconnect();
+    await server?.cleanup();
+  });
+
+  it('message-send.lua with one message UUID stores it once, and answers the second run with the first run’s seq', async () => {
+    const history = new RedisChannelHistory(redis, keys, 'pub');
+    const message = { UUID: randomUUID(), senderUUID: randomUUID(), recipientUUID: '0', message: 'once', createdAt: 1 };
+    const first = await history.append(message, '{"push":1}', 'session', '');
+    const second = await history.append(message, '{"push":1}', 'session', '');
+    assert.deepEqual(second, first);
+    assert.equal(await redis.xlen(keys.channelHistory('pub')), 1, 'history one longer, not two');
+    assert.equal(await redis.xlen(keys.channelFeed('pub')), 1, 'one push in the feed');
+    const other = await history.append({ ...message, UUID: randomUUID() }, '{"push":2}', 'session', '');
+    assert.equal(other.seq, first.seq + 1, 'another message is stored as usual');
+  });
+
+  it('user-create.lua with one user UUID creates the user once and answers the second run as created', async () => {
+    const directory = new RedisUserDirectory(redis, keys);
+    const userUUID = randomUUID();
+    assert.deepEqual(await directory.create('twice', userUUID, 'Twice', 'hash'), { created: true, userUUID });
+    assert.deepEqual(await directory.create('twice', userUUID, 'Twice', 'hash'), { created: true, userUUID });
+    assert.equal((await directory.page(0, 10)).total, 1);
+    const someoneElse = randomUUID();
+    assert.deepEqual(await directory.create('twice', someoneElse, 'Twice', 'hash'), { created: false, userUUID });
+  });
+});
