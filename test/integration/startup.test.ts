@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { probeClient } from '../../src/store/redis-server-process.js';
 import { ChatClient, type Frame } from '../helpers/client.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { exitWithin, startServer, type TestServer } from '../helpers/server.js';
@@ -114,23 +115,28 @@ describe('start-up and shutdown', () => {
   });
 
   it('on SIGTERM answers a request already in flight before closing with 1001', async () => {
-    // A costly hash keeps the sign-up in the worker pool while SIGTERM arrives.
-    const node = await startServer(redis.url, { BCRYPT_COST: '13' });
-    servers.push(node);
+    const node = await server();
     const client = await connect(node.url);
+    assert.equal((await client.signUp('in-flight')).type, 'authorized');
     const frames: Frame[] = [];
     client.ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    // Redis holds every write for 1.5 s: the send is in flight, whatever the machine's load, when SIGTERM comes.
+    const admin = probeClient(redis.url, 2000);
+    await admin.connect();
+    await admin.call('CLIENT', 'PAUSE', '1500', 'WRITE');
+    admin.disconnect();
     client.sendJson({
-      type: 'signUp',
+      type: 'channelMessage',
       SUUID: client.sessionUUID,
+      ...client.auth,
       id: 'inflight',
-      signUp: { username: 'in-flight', password: 'correct horse' },
+      channelMessage: { recipientUUID: 0, message: 'sent before SIGTERM' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const exited = node.stop();
     assert.equal(await closedWithin(client.closed, 10_000), 1001);
     const reply = frames.find((frame) => frame.id === 'inflight');
-    assert.equal(reply?.type, 'authorized', `the in-flight sign-up was answered: ${JSON.stringify(frames)}`);
+    assert.equal(reply?.type, 'channelMessage', `the in-flight send was answered: ${JSON.stringify(frames)}`);
     assert.equal(await exited, 0);
   });
 
