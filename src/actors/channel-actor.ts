@@ -107,11 +107,18 @@ export class ChannelActor implements Actor {
     return this.#subscriptions.size === 0 && !this.#listening && !this.#membership?.hasPendingLeaves;
   }
 
-  /** Subscribes the connection (again: harmless) and returns what the join response shows. */
+  /**
+   * Subscribes the connection (again: harmless) and returns what the join
+   * response shows: every message stored before the join was asked for is
+   * in it or, if newer than its page, pushed after it.
+   */
   async join(subscriber: Subscriber): Promise<JoinResult> {
     const { subscription, isNew, entryId } = await this.mailbox.post(() => this.#subscribe(subscriber));
     try {
-      await this.#reader.readThrough(entryId);
+      // This node applies the feed through the join's own entry, or (no entry: a private channel, a
+      // second join) through the last one Redis has: a page reused from an earlier join is then only
+      // reused if it holds every message stored before this join.
+      await this.#reader.readThrough(entryId > 0 ? entryId : await this.#deps.feed.lastId());
       const [page, usersJson] = await Promise.all([this.#joinView.latest(), this.#joinView.usersJson()]);
       subscription.markShown(page.total);
       return { subscription, messagesJson: page.messagesJson, usersJson };

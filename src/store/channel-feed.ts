@@ -35,6 +35,8 @@ export interface ChannelFeed {
   appendNodeGone(nodeId: string): Promise<number>;
   /** The latest snapshot; registers this node as a reader from there. */
   open(): Promise<Snapshot>;
+  /** The id of the last entry appended so far (0: none). */
+  lastId(): Promise<number>;
   /** Up to `count` entries after `afterId`, in order. */
   read(afterId: number, count: number): Promise<FeedEntry[]>;
   /**
@@ -96,6 +98,10 @@ export class RedisChannelFeed implements ChannelFeed {
     );
     const bar = raw.indexOf('|');
     return { entryId: Number(raw.slice(0, bar)), stateJson: raw.slice(bar + 1), lastId };
+  }
+
+  async lastId(): Promise<number> {
+    return Number(await this.#redis.get(this.#keys.channelFeedCounter(this.channelId)));
   }
 
   async read(afterId: number, count: number): Promise<FeedEntry[]> {

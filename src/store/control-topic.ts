@@ -5,11 +5,13 @@
  * A node may trust a cached access-key check only while it cannot have
  * missed a revocation notice. Pub/sub keeps nothing for a subscriber that
  * is away, so the node watches its own subscription: the subscriber
- * connection dropping (seen at once on one Redis), or its own beacon not
- * coming back within three periods (also what a cluster client's hidden
- * reconnect looks like), ends the trust; a beacon heard again after the
- * subscription is back restores it under a new epoch, so nothing cached
- * before the gap is trusted again. See `RevocationWatch`.
+ * connection closing (seen at once on one Redis), or no beacon of its own
+ * heard for STALE_PERIODS beacon periods (what a cluster client's silent
+ * reconnect, or a stalled connection, looks like), ends the trust — judged
+ * when a key is checked, not by a timer that a busy event loop would run
+ * late. The next beacon heard after such a gap starts a new epoch, so
+ * nothing cached before the gap is trusted again, and tells the channels
+ * to read what their topics missed.
  */
 import type { Keys } from './keys.js';
 import type { PubSub } from './pubsub.js';
@@ -28,13 +30,16 @@ export interface RevocationWatch {
 export interface ControlTopicOptions {
   /** This node's id: its beacons carry it. */
   nodeId: string;
-  /** How often a beacon is published (ms). Default 250: a silent gap in the subscription is noticed within 0.75 s. */
+  /** How often a beacon is published (ms). Default 250: a silent gap ends the trust within 0.625 s. */
   beaconMs?: number;
   /** Called with each revocation notice from any node (this one included). */
   onRevoked: (userUUID: string, keyId: string) => void;
   /** Called when the subscription is known to be whole again after a gap: topics may have missed messages. */
   onRecovered?: () => void;
 }
+
+/** No beacon of our own heard for this many periods: notices may be getting lost. */
+const STALE_PERIODS = 2.5;
 
 /** The notice that a key is revoked, as access-key-revoke.lua publishes it. */
 export const revokeNotice = (userUUID: string, keyId: string): string => `revoke ${userUUID} ${keyId}`;
@@ -44,12 +49,13 @@ export class ControlTopic implements RevocationWatch {
   readonly #pubsub: PubSub;
   readonly #topic: string;
   readonly #options: Required<ControlTopicOptions>;
-  #trusted = false;
-  #everTrusted = false;
+  readonly #staleMs: number;
+  /** Whether the subscriber connection has stayed up since the last beacon heard. */
+  #connected = false;
   #epoch = 0;
-  /** The last beacon published, and the last of ours heard back. */
+  /** When our last beacon came back (0: none yet). */
+  #heardAt = 0;
   #sent = 0;
-  #heard = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(redis: RedisClient, pubsub: PubSub, keys: Keys, options: ControlTopicOptions) {
@@ -57,15 +63,18 @@ export class ControlTopic implements RevocationWatch {
     this.#pubsub = pubsub;
     this.#topic = keys.controlTopic;
     this.#options = { beaconMs: 250, onRecovered: () => {}, ...options };
+    this.#staleMs = STALE_PERIODS * this.#options.beaconMs;
   }
 
   epoch(): number | null {
-    return this.#trusted ? this.#epoch : null;
+    return this.#connected && Date.now() - this.#heardAt <= this.#staleMs ? this.#epoch : null;
   }
 
   /** Subscribes, then beacons until stop(); trusted from the first beacon heard. */
   async start(): Promise<void> {
-    this.#pubsub.onDisconnected(() => this.#lose());
+    this.#pubsub.onDisconnected(() => {
+      this.#connected = false;
+    });
     await this.#pubsub.subscribe(this.#topic, (payload) => this.#receive(payload.toString()));
     this.#timer = setInterval(() => this.#beacon(), this.#options.beaconMs).unref();
     this.#beacon();
@@ -73,14 +82,11 @@ export class ControlTopic implements RevocationWatch {
 
   stop(): void {
     clearInterval(this.#timer);
-    this.#trusted = false;
+    this.#connected = false;
   }
 
   #beacon(): void {
-    // The beacon before the last, sent two periods ago, has not come back: notices may be getting lost.
-    if (this.#sent - this.#heard >= 2) this.#lose();
-    const n = ++this.#sent;
-    this.#redis.publish(this.#topic, `beacon ${this.#options.nodeId} ${n}`).catch(() => {});
+    this.#redis.publish(this.#topic, `beacon ${this.#options.nodeId} ${++this.#sent}`).catch(() => {});
   }
 
   #receive(notice: string): void {
@@ -88,21 +94,18 @@ export class ControlTopic implements RevocationWatch {
     if (verb === 'revoke' && first && second) {
       this.#options.onRevoked(first, second);
     } else if (verb === 'beacon' && first === this.#options.nodeId) {
-      this.#heard = Math.max(this.#heard, Number(second));
-      if (!this.#trusted && this.#heard === this.#sent) this.#recover();
+      this.#heard();
     }
   }
 
-  #lose(): void {
-    if (!this.#trusted) return;
-    this.#trusted = false;
+  #heard(): void {
+    const now = Date.now();
+    const afterGap = !this.#connected || now - this.#heardAt > this.#staleMs;
+    const first = this.#heardAt === 0;
+    this.#connected = true;
+    this.#heardAt = now;
+    if (!afterGap) return;
     this.#epoch++;
-  }
-
-  #recover(): void {
-    this.#trusted = true;
-    this.#epoch++;
-    if (this.#everTrusted) this.#options.onRecovered();
-    this.#everTrusted = true;
+    if (!first) this.#options.onRecovered();
   }
 }

@@ -18,7 +18,7 @@ export class MemoryChannelFeed implements ChannelFeed {
   readonly channelId: string;
   readonly nodeId: string;
   entries: FeedEntry[] = [];
-  lastId = 0;
+  lastEntryId = 0;
   snapshot: Omit<Snapshot, 'lastId'> = { entryId: 0, stateJson: '' };
   /** Every payload published, in order. */
   readonly published: Buffer[] = [];
@@ -49,7 +49,7 @@ export class MemoryChannelFeed implements ChannelFeed {
 
   /** Appends a message entry whose seq is its id (as message-send.lua would in a feed of messages only); returns its payload. */
   append(origin = FAKE_SESSION): Buffer {
-    const id = this.lastId + 1;
+    const id = this.lastEntryId + 1;
     return this.appendMessage(id, Buffer.from(`{"m":${id},"t":"a|b"}`), origin);
   }
 
@@ -60,7 +60,7 @@ export class MemoryChannelFeed implements ChannelFeed {
 
   /** Appends and publishes a message entry (message-send.lua's part in the feed); returns its payload. */
   appendMessage(seq: number, frame: Buffer, origin: string, traceparent = ''): Buffer {
-    const id = ++this.lastId;
+    const id = ++this.lastEntryId;
     this.entries.push({ id, kind: 'message', seq, origin, traceparent, frame });
     return this.#publish(Buffer.concat([Buffer.from(`${id}|m|${seq}|${origin}|${traceparent}|`), frame]));
   }
@@ -107,9 +107,13 @@ export class MemoryChannelFeed implements ChannelFeed {
       this.failOpens--;
       throw new Error('open failed (fake)');
     }
-    const snapshot = { ...this.snapshot, lastId: this.lastId };
+    const snapshot = { ...this.snapshot, lastId: this.lastEntryId };
     await this.#opens.passed();
     return snapshot;
+  }
+
+  async lastId(): Promise<number> {
+    return this.lastEntryId;
   }
 
   async read(afterId: number, count: number): Promise<FeedEntry[]> {
@@ -141,7 +145,7 @@ export class MemoryChannelFeed implements ChannelFeed {
       this.failAppends--;
       throw new Error('append failed (fake)');
     }
-    const id = ++this.lastId;
+    const id = ++this.lastEntryId;
     if (kind === 'g') this.entries.push({ id, kind: 'nodeGone', nodeId });
     else this.entries.push({ id, kind: kind === 'j' ? 'join' : 'leave', userUUID, nodeId });
     this.#publish(Buffer.from(`${id}|${kind}|${userUUID}|${nodeId}`));

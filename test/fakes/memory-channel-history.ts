@@ -33,7 +33,7 @@ export class MemoryChannelHistory implements ChannelHistory {
     this.messages.push(message);
     const seq = this.messages.length;
     this.feed.appendMessage(seq, Buffer.from(pushFrame), originSession, traceparent);
-    return { seq, entryId: this.feed.lastId };
+    return { seq, entryId: this.feed.lastEntryId };
   }
 }
 

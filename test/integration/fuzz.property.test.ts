@@ -405,15 +405,17 @@ describe('fuzzing a live server (property)', () => {
   });
 
   it('still delivers afterwards, and logged no failed request', async () => {
+    // A private channel of two new users: the fuzzing connection may be joined to the public one.
     const listener = await h.user('after');
     const speaker = await h.user('after');
-    assert.equal(
-      (await listener.authed({ type: 'channelJoin', channelJoin: { recipientUUID: 0 } })).type,
-      'channelJoin',
-    );
+    const joinedReply = await listener.authed({
+      type: 'channelJoin',
+      channelJoin: { recipientUUID: speaker.auth.userUUID },
+    });
+    assert.equal(joinedReply.type, 'channelJoin', JSON.stringify(joinedReply));
     const sent = await speaker.authed({
       type: 'channelMessage',
-      channelMessage: { recipientUUID: 0, message: 'after the fuzz' },
+      channelMessage: { recipientUUID: listener.auth.userUUID, message: 'after the fuzz' },
     });
     assert.equal(sent.type, 'channelMessage', JSON.stringify(sent));
     const [push] = await listener.waitForPushes(1);

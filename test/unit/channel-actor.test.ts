@@ -92,6 +92,18 @@ describe('ChannelActor', () => {
     assert.deepEqual(joiner.pushed, [], 'in the page, so never pushed as well');
   });
 
+  it('shows in a private join’s page a message stored before the join but not yet applied on this node', async () => {
+    const node = memoryNode();
+    const channel = node.services.channelActors.get('ua:ub');
+    await join(channel, new Connection('ua')); // the node's page of the channel is now cached, empty
+    node.feedOf('ua:ub').publishing = false; // the push has not reached this node yet
+    await channel.send('ub', 'ua', 'stored elsewhere', 'another-node-session');
+    const late = new Connection('ub');
+    assert.deepEqual(await join(channel, late), ['stored elsewhere']);
+    await settle();
+    assert.deepEqual(late.pushed, [], 'in the page, so never pushed as well');
+  });
+
   it('records a user’s first joined connection and the last one’s departure in the feed, once each', async () => {
     const { node, channel } = publicChannel();
     const first = new Connection('ua');

@@ -509,7 +509,7 @@ describe('FeedReader', () => {
     assert.deepEqual(consumer.delivered, [1, 2, 3, 4, 5]);
     // Redis restarts from an AOF that lacks entries 4 and 5 (appendfsync everysec, killed).
     feed.entries = feed.entries.slice(0, 3);
-    feed.lastId = 3;
+    feed.lastEntryId = 3;
     await reader.resync();
     const [fourAgain, fiveAgain] = feed.appendMany(2);
     reader.offer(fourAgain!);
