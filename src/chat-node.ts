@@ -95,7 +95,7 @@ export async function startChatNode(
     (channelId) =>
       new ChannelActor(channelId, {
         feed: feedOf(channelId),
-        history: new RedisChannelHistory(redis, keys, channelId),
+        history: new RedisChannelHistory(redis, keys, channelId, config.idempotencyWindowMs),
         pages: pool,
         names: directory,
         log,

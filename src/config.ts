@@ -34,6 +34,11 @@ export interface Config {
   rateLimitPerSec: number;
   /** RATE_LIMIT_BURST: requests per connection in a burst. Default 200. */
   rateLimitBurst: number;
+  /**
+   * IDEMPOTENCY_WINDOW_MS: how long a send's clientMessageId is remembered, so
+   * that a repeat stores nothing. Default 86400000 (24 hours).
+   */
+  idempotencyWindowMs: number;
   /** SIGNIN_FAILURES_MAX: failed sign-ins per username per window before error 10. Default 10. */
   signInFailuresMax: number;
   /** SIGNIN_FAILURES_WINDOW_MS: that window. Default 300000 (5 minutes). */
@@ -150,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatMs: integer(env, 'HEARTBEAT_MS', 30_000, 100, 3_600_000),
     rateLimitPerSec,
     rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', Math.max(200, rateLimitPerSec), 1, 10_000_000),
+    idempotencyWindowMs: integer(env, 'IDEMPOTENCY_WINDOW_MS', DAY_MS, 1000, 30 * DAY_MS),
     signInFailuresMax: integer(env, 'SIGNIN_FAILURES_MAX', 10, 1, 1_000_000),
     signInFailuresWindowMs: integer(env, 'SIGNIN_FAILURES_WINDOW_MS', 300_000, 1000, 7 * DAY_MS),
     workerThreads: integer(env, 'WORKER_THREADS', availableParallelism(), 1, 256),

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
-import { type ChatMessage, channelMessageFrame, messageJson } from '../protocol/responses.js';
+import { jsonArray, messageHead, type NewMessage, pushHalves } from '../protocol/responses.js';
 import type { ChannelFeed } from '../store/channel-feed.js';
 import type { ChannelHistory } from '../store/channel-history.js';
 import type { FeedEntry } from '../store/feed-entry.js';
@@ -26,6 +26,7 @@ import type { HistoryPages } from '../workers/history-page.js';
 import type { Actor } from './actor-registry.js';
 import { ChannelMembers } from './channel-members.js';
 import { FeedReader, type FeedReaderOptions } from './feed-reader.js';
+import type { LatestPage } from './join-view.js';
 import { JoinView } from './join-view.js';
 import { Mailbox } from './mailbox.js';
 import { PublicMembership } from './public-membership.js';
@@ -48,21 +49,39 @@ export interface ChannelActorDeps {
 
 export interface JoinResult {
   subscription: Subscription;
-  /** The latest messages, newest first, as a JSON array with `created_at`. */
+  /** The messages the response shows, newest first, as a JSON array with `created_at`. */
   messagesJson: string;
   /** The channel's users, as a JSON array of {UUID, username}. */
   usersJson: string;
+  /** For a join with `since`: whether the messages run without a gap from `since + 1`. */
+  recovered: boolean | undefined;
+}
+
+export interface SendRequest {
+  senderUUID: string;
+  /** What the sender named: '0' or the other participant (or themselves, for their notes). */
+  recipientUUID: string;
+  text: string;
+  /** The sending session: no node pushes the message back to it. */
+  originSession: string;
+  /** The sender's own id for the send: a repeat within the idempotency window stores nothing. */
+  clientMessageId: string | undefined;
+  /** Aborts when nobody waits for the answer any more (the connection closed). */
+  signal: AbortSignal | undefined;
 }
 
 export interface SendResult {
-  /** The stored message object's JSON, as the sender's response carries it. */
-  objectJson: string;
+  /** The stored message object's JSON up to its seq (responses.ts messageHead), with `createdAt`. */
+  head: string;
+  seq: number;
   /** The id of the message's entry in the channel's feed. */
   entryId: number;
 }
 
-/** How many messages a join shows. */
+/** How many messages a join without `since` shows. */
 const JOIN_HISTORY = 10;
+/** The most messages a join with `since` shows; past it the client pages the rest with `before`. */
+const RECOVERY_LIMIT = 100;
 /** Longest wait for a sent message's own push before its response goes anyway (pub/sub down). */
 const OWN_PUSH_WAIT_MS = 1000;
 
@@ -85,7 +104,8 @@ export class ChannelActor implements Actor {
     this.#deps = deps;
     this.#membership = deps.participants === undefined ? new PublicMembership(deps.feed, deps.log) : undefined;
     this.#joinView = new JoinView({
-      readLatest: () => deps.pages.historyPage(channelId, 0, JOIN_HISTORY, 'created_at'),
+      readLatest: (count) =>
+        deps.pages.historyPage({ channelId, position: { offset: 0 }, limit: count, timeKey: 'created_at' }),
       readUsersJson: async () => JSON.stringify(await deps.names.names(deps.participants ?? this.#members.users())),
     });
     this.#reader = new FeedReader(
@@ -110,18 +130,23 @@ export class ChannelActor implements Actor {
   /**
    * Subscribes the connection (again: harmless) and returns what the join
    * response shows: every message stored before the join was asked for is
-   * in it or, if newer than its page, pushed after it.
+   * in it or, if newer than its page, pushed after it. Without `since`, the
+   * latest JOIN_HISTORY messages; with it, those after `since` (at most
+   * RECOVERY_LIMIT) and whether they reach back to it.
    */
-  async join(subscriber: Subscriber): Promise<JoinResult> {
+  async join(subscriber: Subscriber, since: number | undefined): Promise<JoinResult> {
     const { subscription, isNew, entryId } = await this.mailbox.post(() => this.#subscribe(subscriber));
     try {
       // This node applies the feed through the join's own entry, or (no entry: a private channel, a
       // second join) through the last one Redis has: a page reused from an earlier join is then only
       // reused if it holds every message stored before this join.
       await this.#reader.readThrough(entryId > 0 ? entryId : await this.#deps.feed.lastId());
-      const [page, usersJson] = await Promise.all([this.#joinView.latest(), this.#joinView.usersJson()]);
+      const [page, usersJson] = await Promise.all([
+        this.#joinView.latest(since === undefined ? JOIN_HISTORY : RECOVERY_LIMIT),
+        this.#joinView.usersJson(),
+      ]);
       subscription.markShown(page.total);
-      return { subscription, messagesJson: page.messagesJson, usersJson };
+      return { subscription, usersJson, ...shown(page, since) };
     } catch (error) {
       if (isNew) await this.disconnect(subscriber);
       throw error;
@@ -149,13 +174,13 @@ export class ChannelActor implements Actor {
    * Stores the message and appends its push to the feed; resolves once both
    * are durably in Redis.
    */
-  send(senderUUID: string, recipientUUID: string, text: string, originSession: string): Promise<SendResult> {
+  send(request: SendRequest): Promise<SendResult> {
     // Not through the mailbox: a send touches no actor state, Redis orders sends, and one
     // send settling a lost reply (store/script.ts) must not hold the others back.
     return withSpan(
       'chat.channel.send',
       () => ({ attributes: { 'wschat.node': this.#deps.nodeId, 'wschat.channel': this.channelId } }),
-      () => this.#store(senderUUID, recipientUUID, text, originSession),
+      () => this.#store(request),
     );
   }
 
@@ -195,19 +220,30 @@ export class ChannelActor implements Actor {
     });
   }
 
-  /** Stores the message with its push; the feed entry carries the active trace. */
-  async #store(senderUUID: string, recipientUUID: string, text: string, originSession: string): Promise<SendResult> {
-    const message: ChatMessage = {
+  /**
+   * Stores the message with its push, framed once here and completed with
+   * its seq in Redis; the feed entry carries the active trace. A repeat of
+   * an earlier send answers with the message stored then.
+   */
+  async #store(request: SendRequest): Promise<SendResult> {
+    const message: NewMessage = {
       UUID: randomUUID(),
-      senderUUID,
-      recipientUUID,
-      message: text,
+      senderUUID: request.senderUUID,
+      recipientUUID: request.recipientUUID,
+      message: request.text,
       createdAt: Date.now(),
     };
-    const objectJson = messageJson(message, 'createdAt');
-    const push = channelMessageFrame(objectJson, undefined);
-    const { entryId } = await this.#deps.history.append(message, push, originSession, traceparentOf());
-    return { objectJson, entryId };
+    const head = messageHead(message, 'createdAt');
+    const { seq, entryId, original } = await this.#deps.history.append(
+      message,
+      pushHalves(head),
+      request.originSession,
+      traceparentOf(),
+      request.clientMessageId,
+      request.signal,
+    );
+    if (original === undefined) return { head, seq, entryId };
+    return { head: messageHead({ ...message, ...original }, 'createdAt'), seq, entryId };
   }
 
   /** One feed entry, in order: a push to fan out, or a membership change. */
@@ -296,4 +332,20 @@ export class ChannelActor implements Actor {
       this.#deps.log.warn({ err: error, channelId: this.channelId }, 'stop reading failed');
     }
   }
+}
+
+/**
+ * What a join shows of its page: the latest JOIN_HISTORY messages without
+ * `since`; with it, the messages after `since` — all of them when there are
+ * at most RECOVERY_LIMIT (`recovered`), else the newest RECOVERY_LIMIT — or,
+ * for a `since` past the newest message (state this server never had), the
+ * newest RECOVERY_LIMIT, not recovered.
+ */
+function shown(page: LatestPage, since: number | undefined): { messagesJson: string; recovered: boolean | undefined } {
+  if (since === undefined) return { messagesJson: jsonArray(page.items.slice(0, JOIN_HISTORY)), recovered: undefined };
+  const newer = page.total - since;
+  if (newer < 0 || newer > RECOVERY_LIMIT) {
+    return { messagesJson: jsonArray(page.items.slice(0, RECOVERY_LIMIT)), recovered: false };
+  }
+  return { messagesJson: jsonArray(page.items.slice(0, newer)), recovered: true };
 }

@@ -13,15 +13,15 @@
  * until a membership change; a read started before the change is not.
  */
 
-/** The latest messages, newest first, as a JSON array, and the history length they end at. */
+/** The newest messages, newest first, each as JSON, and the history length they end at. */
 export interface LatestPage {
   total: number;
-  messagesJson: string;
+  items: string[];
 }
 
 export interface JoinViewSources {
-  /** Reads the latest messages from Redis. */
-  readLatest(): Promise<LatestPage>;
+  /** Reads the `count` newest messages from Redis. */
+  readLatest(count: number): Promise<LatestPage>;
   /** Reads the users list from Redis, as a JSON array. */
   readUsersJson(): Promise<string>;
 }
@@ -30,7 +30,8 @@ export class JoinView {
   readonly #sources: JoinViewSources;
   /** Seq of the newest message applied on this node. */
   #newestApplied = 0;
-  #page: { reaches: number; promise: Promise<LatestPage> } | undefined;
+  /** `count`: how many messages were asked for (a join with `since` wants more than a plain one). */
+  #page: { reaches: number; count: number; promise: Promise<LatestPage> } | undefined;
   /** Dropped on a membership change, so a read started before it is never handed out after. */
   #users: Promise<string> | undefined;
 
@@ -54,12 +55,18 @@ export class JoinView {
     this.membersChanged();
   }
 
-  /** A page holding every message applied so far; shared while no newer message is applied. */
-  latest(): Promise<LatestPage> {
+  /**
+   * A page of at least the `count` newest messages (fewer only when history
+   * is shorter) holding every message applied so far; shared while no newer
+   * message is applied.
+   */
+  latest(count: number): Promise<LatestPage> {
     const needed = this.#newestApplied;
     const cached = this.#page;
-    if (cached !== undefined && cached.reaches >= needed) return cached.promise;
-    const entry = { reaches: needed, promise: this.#sources.readLatest() };
+    if (cached !== undefined && cached.reaches >= needed && cached.count >= count) return cached.promise;
+    // Read as many as the last page held: joins that asked for more are likely to come again.
+    const size = Math.max(count, cached?.count ?? 0);
+    const entry = { reaches: needed, count: size, promise: this.#sources.readLatest(size) };
     this.#page = entry;
     entry.promise.then(
       (page) => {

@@ -1,18 +1,20 @@
 /**
  * channelJoin: subscribes this connection to the channel and answers with
- * its latest messages and users. The subscription's pushes are released
- * only after the response is sent (see actors/subscription.ts).
+ * its latest messages (or those after `since`) and its users. The
+ * subscription's pushes are released only after the response is sent (see
+ * actors/subscription.ts).
  */
 import { channelJoinFrame } from '../protocol/responses.js';
 import type { Handler } from './context.js';
 import { channelWith } from './recipient.js';
 
 export const handleChannelJoin: Handler<'channelJoin'> = async (ctx, request) => {
-  const channelId = await channelWith(ctx, request.channelJoin.recipientUUID);
-  const joined = await ctx.services.channelActors.get(channelId).join(ctx.connection);
+  const { recipientUUID, since } = request.channelJoin;
+  const channelId = await channelWith(ctx, recipientUUID);
+  const joined = await ctx.services.channelActors.get(channelId).join(ctx.connection, since);
   ctx.connection.joined.add(channelId);
   return {
-    frame: channelJoinFrame(joined.messagesJson, joined.usersJson, ctx.id),
+    frame: channelJoinFrame(joined.messagesJson, joined.usersJson, joined.recovered, ctx.id),
     afterSend: () => joined.subscription.activate(),
   };
 };

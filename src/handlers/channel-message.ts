@@ -1,13 +1,24 @@
-/** channelMessage: stores a message and pushes it to every other joined connection. */
-import { channelMessageFrame } from '../protocol/responses.js';
+/**
+ * channelMessage: stores a message and pushes it to every other joined
+ * connection; a repeat of a clientMessageId is answered with the message
+ * stored the first time.
+ */
+import { channelMessageFrame, sentMessageJson } from '../protocol/responses.js';
 import type { Handler } from './context.js';
 import { channelWith } from './recipient.js';
 
 export const handleChannelMessage: Handler<'channelMessage'> = async (ctx, request) => {
-  const { recipientUUID, message } = request.channelMessage;
+  const { recipientUUID, message, clientMessageId } = request.channelMessage;
   const channelId = await channelWith(ctx, recipientUUID);
   const channel = ctx.services.channelActors.get(channelId);
-  const sent = await channel.send(ctx.caller.userUUID, recipientUUID, message, ctx.connection.sessionUUID);
+  const sent = await channel.send({
+    senderUUID: ctx.caller.userUUID,
+    recipientUUID,
+    text: message,
+    originSession: ctx.connection.sessionUUID,
+    clientMessageId,
+    signal: ctx.connection.closedSignal,
+  });
   if (ctx.connection.joined.has(channelId)) await channel.waitUntilPushed(sent.entryId);
-  return channelMessageFrame(sent.objectJson, ctx.id);
+  return channelMessageFrame(sentMessageJson(sent.head, sent.seq, clientMessageId), ctx.id);
 };

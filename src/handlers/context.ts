@@ -34,6 +34,8 @@ export interface ConnectionHandle extends Subscriber {
   unbind(): Promise<void>;
   /** The channels this connection is joined to. */
   readonly joined: Set<string>;
+  /** Aborts when the connection closes: nobody is left to answer. */
+  readonly closedSignal: AbortSignal;
 }
 
 export interface RequestContext {

@@ -21,7 +21,7 @@ import {
   type,
   unknown,
 } from 'superstruct';
-import { checkMessageText, checkPassword, checkUsername } from './text-rules.js';
+import { checkClientMessageId, checkMessageText, checkPassword, checkUsername } from './text-rules.js';
 
 /** The public channel's recipient, as the server holds it internally. */
 export const PUBLIC_RECIPIENT = '0';
@@ -69,11 +69,14 @@ export const Recipient = coerce(
 const Username = refine(string(), 'username', checkUsername);
 const Password = refine(string(), 'password', checkPassword);
 const MessageText = refine(string(), 'message', checkMessageText);
+const ClientMessageId = refine(string(), 'clientMessageId', checkClientMessageId);
 
 /** A username and password: what signIn and signUp carry. */
 const Login = type({ username: Username, password: Password });
 
 const Offset = min(integer(), 0);
+/** A message's seq, or a cursor on seqs: a safe integer from `least` up. */
+const position = (least: number) => max(min(integer(), least), Number.MAX_SAFE_INTEGER);
 const pageLimit = (largest: number, fallback: number) => withDefault(max(min(integer(), 1), largest), fallback);
 
 /** When both are present `signId` is used, so `signIn` is dropped before it is validated. */
@@ -103,18 +106,32 @@ export const UsersRequest = type({
   }),
 });
 
-export const ChannelJoinRequest = type({ channelJoin: type({ recipientUUID: Recipient }) });
+export const ChannelJoinRequest = type({
+  channelJoin: type({ recipientUUID: Recipient, since: optionalField(position(0)) }),
+});
 
 export const ChannelMessageRequest = type({
-  channelMessage: type({ recipientUUID: Recipient, message: MessageText }),
+  channelMessage: type({
+    recipientUUID: Recipient,
+    message: MessageText,
+    clientMessageId: optionalField(ClientMessageId),
+  }),
 });
 
 export const ChannelMessagesRequest = type({
-  channelMessages: type({
-    recipientUUID: Recipient,
-    offset: withDefault(Offset, 0),
-    limit: pageLimit(99, 10),
-  }),
+  channelMessages: refine(
+    type({
+      recipientUUID: Recipient,
+      offset: withDefault(Offset, 0),
+      limit: pageLimit(99, 10),
+      before: optionalField(position(1)),
+      after: optionalField(position(0)),
+    }),
+    'channelMessages',
+    (page) =>
+      [page.before !== undefined, page.after !== undefined, page.offset !== 0].filter(Boolean).length <= 1 ||
+      'at most one of before, after and a non-zero offset',
+  ),
 });
 
 export const ChannelLeaveRequest = type({ channelLeave: type({ recipientUUID: Recipient }) });

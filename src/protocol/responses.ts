@@ -6,14 +6,19 @@
 import type { ErrorCode } from './errors.js';
 import { PUBLIC_RECIPIENT } from './requests.js';
 
-/** A stored chat message as the server holds it (recipient `'0'` = public). */
-export interface ChatMessage {
+/** A chat message before it is stored (recipient `'0'` = public). */
+export interface NewMessage {
   UUID: string;
   senderUUID: string;
   recipientUUID: string;
   message: string;
   /** Milliseconds since the epoch. */
   createdAt: number;
+}
+
+/** A stored chat message: with its seq, its position in its channel's history (1 = oldest). */
+export interface ChatMessage extends NewMessage {
+  seq: number;
 }
 
 export interface UserEntry {
@@ -36,13 +41,39 @@ export type TimeKey = 'createdAt' | 'created_at';
 /** The public channel is written as the number 0, a user as a UUID string. */
 const recipientJson = (recipient: string): string => (recipient === PUBLIC_RECIPIENT ? '0' : `"${recipient}"`);
 
-/** One message object as JSON, built by hand: this is the hot path of fan-out and history. */
-export function messageJson(m: ChatMessage, timeKey: TimeKey): string {
+/**
+ * A message object's JSON up to its seq — `{"UUID":…,"createdAt":"…","seq":` —
+ * built by hand: this is the hot path of fan-out and history. The seq and
+ * the closing brace follow; a send's seq is known only once it is stored.
+ */
+export function messageHead(m: NewMessage, timeKey: TimeKey): string {
   return (
     `{"UUID":"${m.UUID}","senderUUID":"${m.senderUUID}","recipientUUID":${recipientJson(m.recipientUUID)},` +
-    `"message":${JSON.stringify(m.message)},"${timeKey}":"${new Date(m.createdAt).toISOString()}"}`
+    `"message":${JSON.stringify(m.message)},"${timeKey}":"${new Date(m.createdAt).toISOString()}","seq":`
   );
 }
+
+/** A JSON array of objects already serialized. */
+export const jsonArray = (items: readonly string[]): string => `[${items.join(',')}]`;
+
+/** One stored message object as JSON. */
+export const messageJson = (m: ChatMessage, timeKey: TimeKey): string => `${messageHead(m, timeKey)}${m.seq}}`;
+
+/** The sender's copy of a stored message: the object, with the clientMessageId it was sent with, if any. */
+export const sentMessageJson = (head: string, seq: number, clientMessageId: string | undefined): string =>
+  clientMessageId === undefined
+    ? `${head}${seq}}`
+    : `${head}${seq},"clientMessageId":${JSON.stringify(clientMessageId)}}`;
+
+/**
+ * The push of a message, in two halves around its seq: message-send.lua
+ * joins them once the seq is known, so the frame is built once, in Redis,
+ * for every node.
+ */
+export const pushHalves = (head: string): [before: string, after: string] => [
+  `{"type":"channelMessage","channelMessage":${head}`,
+  '}}',
+];
 
 const idSuffix = (id: string | undefined): string => (id === undefined ? '' : `,"id":${JSON.stringify(id)}`);
 
@@ -68,11 +99,22 @@ export const usersFrame = (total: number, users: UserEntry[], id: string | undef
 
 /**
  * `messagesJson` is a JSON array of messageJson(…, 'created_at') items, newest
- * first; `usersJson` a JSON array of ChannelUser. Both arrive serialized: every
- * join on a node shares them (actors/join-view.ts).
+ * first; `usersJson` a JSON array of ChannelUser. Both arrive serialized: the
+ * joins on a node share them (actors/join-view.ts). `recovered` is written
+ * only for a join that asked with `since`.
  */
-export const channelJoinFrame = (messagesJson: string, usersJson: string, id: string | undefined): string =>
-  frame('channelJoin', 'channelJoin', `{"messages":${messagesJson},"users":${usersJson}}`, id);
+export const channelJoinFrame = (
+  messagesJson: string,
+  usersJson: string,
+  recovered: boolean | undefined,
+  id: string | undefined,
+): string =>
+  frame(
+    'channelJoin',
+    'channelJoin',
+    `{"messages":${messagesJson},"users":${usersJson}${recovered === undefined ? '' : `,"recovered":${recovered}`}}`,
+    id,
+  );
 
 /** The sender's response: the same object every other joined connection gets pushed. */
 export const channelMessageFrame = (messageObjectJson: string, id: string | undefined): string =>

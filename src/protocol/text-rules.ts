@@ -10,6 +10,7 @@ export const USERNAME_MAX_CODE_POINTS = 32;
 export const PASSWORD_MIN_BYTES = 8;
 export const PASSWORD_MAX_BYTES = 72;
 export const MESSAGE_MAX_CODE_POINTS = 4096;
+export const CLIENT_MESSAGE_ID_MAX_CODE_POINTS = 64;
 
 const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}]/u;
 
@@ -59,5 +60,14 @@ export function checkMessageText(raw: string): true | string {
     return `message must be 1-${MESSAGE_MAX_CODE_POINTS} characters`;
   }
   if (raw.trim().length === 0) return 'message must not be only white space';
+  return true;
+}
+
+export function checkClientMessageId(raw: string): true | string {
+  if (!raw.isWellFormed()) return 'clientMessageId is not valid Unicode';
+  const length = countCodePoints(raw, CLIENT_MESSAGE_ID_MAX_CODE_POINTS);
+  if (length < 1 || length > CLIENT_MESSAGE_ID_MAX_CODE_POINTS) {
+    return `clientMessageId must be 1-${CLIENT_MESSAGE_ID_MAX_CODE_POINTS} characters`;
+  }
   return true;
 }

@@ -82,6 +82,8 @@ export class Session implements ConnectionHandle {
   readonly #bucket: TokenBucket;
   readonly #onReleased: (session: Session) => void;
   #state: SessionState = 'open';
+  /** Made on first use: most connections never need it. */
+  #closing: AbortController | undefined;
   /** Made only when someone waits for the release (shutdown). */
   #release: { promise: Promise<void>; resolve: () => void } | undefined;
 
@@ -113,9 +115,18 @@ export class Session implements ConnectionHandle {
     return this.#release.promise;
   }
 
+  get closedSignal(): AbortSignal {
+    if (this.#closing === undefined) {
+      this.#closing = new AbortController();
+      if (this.#state === 'closed' || this.#state === 'released') this.#closing.abort();
+    }
+    return this.#closing.signal;
+  }
+
   /** The socket closed: release the binding and subscriptions, after any request in flight. */
   onSocketClose(): void {
     this.#state = 'closed';
+    this.#closing?.abort();
     // Queued behind any request in flight, so a join finishing late is undone too.
     void this.#requests
       .post(() => this.unbind())

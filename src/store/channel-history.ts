@@ -5,25 +5,46 @@
  * order is the history's order. Here: the contract the channel actor sees,
  * its Redis form, and the page read the workers run.
  */
-import type { ChatMessage } from '../protocol/responses.js';
+import type { ChatMessage, NewMessage } from '../protocol/responses.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
+/** What a send stored, or — a repeat of one stored before — what the first stored. */
+export interface Appended {
+  /** The message's position in history (1 = oldest). */
+  seq: number;
+  /** The id of the message's entry in the channel's feed. */
+  entryId: number;
+  /** Set when the send repeats one stored before: that message's own fields, as stored. Nothing new was stored. */
+  original?: Pick<NewMessage, 'UUID' | 'createdAt' | 'message'>;
+}
+
 export interface ChannelHistory {
   /**
-   * Stores `message` and appends `pushFrame` to the channel's feed (published
-   * to every node), tagged with `originSession` so that no node pushes it
-   * back to the sender. Resolves once both are durably in Redis with the
-   * message's seq (1 = oldest) and its feed entry's id.
+   * Stores `message` and appends its push — `pushBefore`, the seq,
+   * `pushAfter` — to the channel's feed (published to every node), tagged
+   * with `originSession` so that no node pushes it back to the sender.
+   * Resolves once both are durably in Redis. With a `clientMessageId` the
+   * sender used before in this channel (within the idempotency window),
+   * stores nothing and answers with the message stored then.
+   *
+   * A lost reply is settled by running the send again until Redis answers —
+   * for as long as it takes, or until `signal` aborts (the connection is
+   * gone): the answer is never a guess.
    */
   append(
-    message: ChatMessage,
-    pushFrame: string,
+    message: NewMessage,
+    push: readonly [before: string, after: string],
     originSession: string,
     traceparent: string,
-  ): Promise<{ seq: number; entryId: number }>;
+    clientMessageId: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Appended>;
 }
+
+/** Where a page of history is: past the `offset` newest, or just `before` or `after` a seq. */
+export type PagePosition = { offset: number } | { before: number } | { after: number };
 
 export interface HistoryPage {
   /** Messages in the channel. */
@@ -32,40 +53,45 @@ export interface HistoryPage {
   messages: ChatMessage[];
 }
 
-const messageSend = new Script<[seq: number, entryId: number]>('message-send', { keys: 4, args: 10 });
+type SendReply = [seq: number, entryId: number, repeat: 0] | [number, number, 1, string, string, string];
+const messageSend = new Script<SendReply>('message-send', { keys: 4, args: 11 });
 type StreamEntry = [id: string, fields: string[]];
-const historyPage = new Script<[number, StreamEntry[]]>('history-page', { keys: 1, args: 2, rerunnable: false });
+const historyPage = new Script<[number, StreamEntry[]]>('history-page', { keys: 1, args: 3, rerunnable: false });
 
-/** How long a send is remembered for deduplication: longer than any settling of a lost reply (script.ts). */
+/** How long a send without a clientMessageId is remembered: longer than any settling of a lost reply might take in practice. */
 const SENT_RECORD_TTL_MS = 60_000;
 
 export class RedisChannelHistory implements ChannelHistory {
   readonly #redis: RedisClient;
   readonly #keys: Keys;
   readonly #channelId: string;
+  readonly #idempotencyWindowMs: number;
 
-  constructor(redis: RedisClient, keys: Keys, channelId: string) {
+  /** @param idempotencyWindowMs how long a clientMessageId is remembered (IDEMPOTENCY_WINDOW_MS) */
+  constructor(redis: RedisClient, keys: Keys, channelId: string, idempotencyWindowMs: number) {
     this.#redis = redis;
     this.#keys = keys;
     this.#channelId = channelId;
+    this.#idempotencyWindowMs = idempotencyWindowMs;
   }
 
   async append(
-    message: ChatMessage,
-    pushFrame: string,
+    message: NewMessage,
+    push: readonly [before: string, after: string],
     originSession: string,
     traceparent: string,
-  ): Promise<{ seq: number; entryId: number }> {
+    clientMessageId: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Appended> {
     const k = this.#keys;
     const channelId = this.#channelId;
-    const [seq, entryId] = await messageSend.run(
+    const [dedupeKey, dedupeTtlMs] =
+      clientMessageId === undefined
+        ? [k.channelSent(channelId, message.UUID), SENT_RECORD_TTL_MS]
+        : [k.channelClientMessage(channelId, message.senderUUID, clientMessageId), this.#idempotencyWindowMs];
+    const reply = await messageSend.run(
       this.#redis,
-      [
-        k.channelHistory(channelId),
-        k.channelFeed(channelId),
-        k.channelFeedCounter(channelId),
-        k.channelSent(channelId, message.UUID),
-      ],
+      [k.channelHistory(channelId), k.channelFeed(channelId), k.channelFeedCounter(channelId), dedupeKey],
       [
         k.channelTopic(channelId),
         message.UUID,
@@ -73,30 +99,50 @@ export class RedisChannelHistory implements ChannelHistory {
         message.recipientUUID,
         message.message,
         message.createdAt,
-        pushFrame,
+        push[0],
+        push[1],
         originSession,
         traceparent,
-        SENT_RECORD_TTL_MS,
+        dedupeTtlMs,
       ],
+      signal,
     );
-    return { seq, entryId };
+    if (reply[2] === 0) return { seq: reply[0], entryId: reply[1] };
+    return {
+      seq: reply[0],
+      entryId: reply[1],
+      original: { UUID: reply[3], createdAt: Number(reply[4]), message: reply[5] },
+    };
   }
 }
 
-/** Messages `offset` … `offset + limit - 1` counted from the newest. */
+/** A page of the channel's history, newest first, at `position`. */
 export async function readHistoryPage(
   redis: RedisClient,
   keys: Keys,
   channelId: string,
-  offset: number,
+  position: PagePosition,
   limit: number,
 ): Promise<HistoryPage> {
-  const [total, entries] = await historyPage.run(redis, [keys.channelHistory(channelId)], [offset, limit]);
+  const [mode, at] =
+    'before' in position
+      ? ['before', position.before]
+      : 'after' in position
+        ? ['after', position.after]
+        : ['offset', position.offset];
+  const [total, entries] = await historyPage.run(redis, [keys.channelHistory(channelId)], [mode, at, limit]);
   return { total, messages: entries.map(toChatMessage) };
 }
 
-function toChatMessage([, fields]: StreamEntry): ChatMessage {
-  const message: ChatMessage = { UUID: '', senderUUID: '', recipientUUID: '', message: '', createdAt: 0 };
+function toChatMessage([id, fields]: StreamEntry): ChatMessage {
+  const message: ChatMessage = {
+    UUID: '',
+    senderUUID: '',
+    recipientUUID: '',
+    message: '',
+    createdAt: 0,
+    seq: Number(id.slice(0, id.indexOf('-'))),
+  };
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1]!;
     switch (fields[i]) {

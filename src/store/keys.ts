@@ -84,6 +84,13 @@ export class Keys {
   channelSent(channelId: string, messageUUID: string): string {
     return `${this.prefix}{c:${channelId}}:sent:${messageUUID}`;
   }
+  /**
+   * STRING `<seq>:<feed entry id>` of a message stored with a clientMessageId,
+   * kept for the idempotency window: the same sender's repeat is not stored again.
+   */
+  channelClientMessage(channelId: string, senderUUID: string, clientMessageId: string): string {
+    return `${this.prefix}{c:${channelId}}:cmid:${senderUUID}:${clientMessageId}`;
+  }
   /** STRING `<entry id>|<state JSON>`: the channel actor's state after feed entry `<entry id>`. */
   channelSnapshot(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:snapshot`;

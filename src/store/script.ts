@@ -13,12 +13,15 @@
  * safe to run twice (message-send.lua dedupes on the message UUID,
  * user-create.lua on the user UUID, most others are idempotent) is
  * `rerunnable`: instead of guessing, `run` runs it again until Redis
- * answers, for at most OUTCOME_SETTLE_MS; the answer then says what
- * happened. Only when Redis stays away that long does the error reach the
- * caller (error 11), and the outcome is then truly unknown
- * (docs/architecture.md). Reads, and the sign-in attempt counters (where a
- * lost count only errs on the safe side), are not rerunnable: their error
- * goes straight to the caller.
+ * answers, and the answer then says what happened. A caller that passes a
+ * `signal` (a request whose connection is still open) waits for as long as
+ * that takes, so its client is never told 11 for a write that may be
+ * stored; it stops when the signal aborts (the connection is gone, nobody
+ * is left to answer). Without a signal (upkeep in the background) it waits
+ * at most OUTCOME_SETTLE_MS, then fails with OutcomeUnknownError.
+ * Reads, and the sign-in attempt counters (where a lost count only errs on
+ * the safe side), are not rerunnable: their error goes straight to the
+ * caller.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,7 +39,7 @@ export interface ScriptShape {
   rerunnable?: boolean;
 }
 
-/** Longest time spent settling an unknown outcome. */
+/** Longest time spent settling an unknown outcome for a caller that gave no signal. */
 const OUTCOME_SETTLE_MS = 10_000;
 const SETTLE_RETRY_MS = 100;
 
@@ -53,6 +56,11 @@ export function loadScriptSource(name: string): string {
 /** A write whose reply was lost and whose outcome could not be settled in time. */
 export class OutcomeUnknownError extends Error {
   override name = 'OutcomeUnknownError';
+}
+
+/** A write whose reply was lost, given up because the caller's signal aborted: nobody waits for the answer. */
+export class SettleAbortedError extends Error {
+  override name = 'SettleAbortedError';
 }
 
 export class Script<Result> {
@@ -73,7 +81,13 @@ export class Script<Result> {
     Script.all.push(this);
   }
 
-  async run(redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<Result> {
+  /** @param signal while it has not aborted, a lost reply is settled however long Redis stays away */
+  async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    signal?: AbortSignal,
+  ): Promise<Result> {
     if (keys.length !== this.shape.keys || args.length !== this.shape.args) {
       throw new TypeError(
         `${this.name}: ${keys.length} keys and ${args.length} args given, ${this.shape.keys} and ${this.shape.args} declared`,
@@ -83,20 +97,28 @@ export class Script<Result> {
       return await this.#run(redis, keys, args);
     } catch (error) {
       if (!this.shape.rerunnable || !isOutcomeUnknown(error)) throw error;
-      return this.#settle(redis, keys, args, error);
+      return this.#settle(redis, keys, args, error, signal);
     }
   }
 
-  /** Runs the script again until Redis answers (it is safe to run twice), within OUTCOME_SETTLE_MS. */
+  /**
+   * Runs the script again until Redis answers (it is safe to run twice):
+   * until `signal` aborts, or within OUTCOME_SETTLE_MS without one.
+   */
   async #settle(
     redis: RedisClient,
     keys: readonly string[],
     args: readonly ScriptArg[],
     cause: unknown,
+    signal: AbortSignal | undefined,
   ): Promise<Result> {
     const deadline = Date.now() + OUTCOME_SETTLE_MS;
-    while (Date.now() < deadline) {
-      await sleep(SETTLE_RETRY_MS);
+    while (signal !== undefined || Date.now() < deadline) {
+      try {
+        await sleep(SETTLE_RETRY_MS, undefined, { signal });
+      } catch {
+        throw new SettleAbortedError(`${this.name}: outcome unknown, and nobody waits for it any more`, { cause });
+      }
       try {
         return await this.#run(redis, keys, args);
       } catch (error) {

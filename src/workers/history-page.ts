@@ -1,30 +1,30 @@
 /**
- * A history page read from Redis and serialized to the JSON array that goes
- * into a frame. Runs in a worker thread (workers/tasks.ts) or, with
+ * A history page read from Redis and serialized, one JSON string per
+ * message, for a frame. Runs in a worker thread (workers/tasks.ts) or, with
  * HISTORY_IN_POOL=false, on the main thread.
  */
 import { messageJson, type TimeKey } from '../protocol/responses.js';
-import { readHistoryPage } from '../store/channel-history.js';
+import { type PagePosition, readHistoryPage } from '../store/channel-history.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 
 export interface HistoryPageTask {
   channelId: string;
-  offset: number;
+  position: PagePosition;
   limit: number;
   timeKey: TimeKey;
 }
 
 /** Where history pages are built: the worker pool (or the main thread with HISTORY_IN_POOL=false). */
 export interface HistoryPages {
-  historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult>;
+  historyPage(task: HistoryPageTask): Promise<HistoryPageResult>;
 }
 
 export interface HistoryPageResult {
+  /** Messages in the channel when the page was read: the newest one's seq. */
   total: number;
-  received: number;
-  /** A JSON array of message objects, newest first, ready to splice into a frame. */
-  messagesJson: string;
+  /** Each message object as JSON, newest first, ready to splice into a frame. */
+  items: string[];
 }
 
 export async function buildHistoryPage(
@@ -32,7 +32,6 @@ export async function buildHistoryPage(
   keys: Keys,
   task: HistoryPageTask,
 ): Promise<HistoryPageResult> {
-  const page = await readHistoryPage(redis, keys, task.channelId, task.offset, task.limit);
-  const items = page.messages.map((message) => messageJson(message, task.timeKey));
-  return { total: page.total, received: items.length, messagesJson: `[${items.join(',')}]` };
+  const page = await readHistoryPage(redis, keys, task.channelId, task.position, task.limit);
+  return { total: page.total, items: page.messages.map((message) => messageJson(message, task.timeKey)) };
 }

@@ -5,7 +5,6 @@
  */
 import { Piscina } from 'piscina';
 import { ErrorCode, ProtocolError } from '../protocol/errors.js';
-import type { TimeKey } from '../protocol/responses.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { buildHistoryPage, type HistoryPageResult, type HistoryPages, type HistoryPageTask } from './history-page.js';
@@ -56,8 +55,7 @@ export class WorkerPool implements Workers {
   }
 
   /** A history page read from Redis and serialized by a worker (or inline, if so configured). */
-  historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult> {
-    const task: HistoryPageTask = { channelId, offset, limit, timeKey };
+  historyPage(task: HistoryPageTask): Promise<HistoryPageResult> {
     if (this.#inlineHistory) return buildHistoryPage(this.#inlineHistory.redis, this.#inlineHistory.keys, task);
     return this.#run(task, 'historyPage');
   }

@@ -1,12 +1,14 @@
 /**
  * An in-memory ChannelHistory and the HistoryPages joins read, with the
  * store's semantics: a message's seq is its position (1 = oldest); storing
- * it appends its push to the channel's feed in the same step. Appends can
- * be made to fail, and page reads held back, to model Redis.
+ * it appends its push to the channel's feed in the same step; a repeat of
+ * a sender's clientMessageId (or of a message UUID) stores nothing and
+ * answers with the first. Appends can be made to fail, and page reads held
+ * back, to model Redis.
  */
-import { type ChatMessage, messageJson, type TimeKey } from '../../src/protocol/responses.js';
-import type { ChannelHistory } from '../../src/store/channel-history.js';
-import type { HistoryPageResult, HistoryPages } from '../../src/workers/history-page.js';
+import { type ChatMessage, messageJson, type NewMessage } from '../../src/protocol/responses.js';
+import type { Appended, ChannelHistory } from '../../src/store/channel-history.js';
+import type { HistoryPageResult, HistoryPages, HistoryPageTask } from '../../src/workers/history-page.js';
 import { Gate } from '../helpers/async.js';
 import type { MemoryChannelFeed } from './memory-channel-feed.js';
 
@@ -15,25 +17,36 @@ export class MemoryChannelHistory implements ChannelHistory {
   readonly messages: ChatMessage[] = [];
   /** The next this many appends throw (Redis down). */
   failAppends = 0;
+  /** What each send stored: by `<sender> <clientMessageId>`, or by message UUID without one. */
+  readonly #sends = new Map<string, { seq: number; entryId: number }>();
 
   constructor(feed: MemoryChannelFeed) {
     this.feed = feed;
   }
 
   async append(
-    message: ChatMessage,
-    pushFrame: string,
+    message: NewMessage,
+    push: readonly [string, string],
     originSession: string,
     traceparent: string,
-  ): Promise<{ seq: number; entryId: number }> {
+    clientMessageId: string | undefined,
+  ): Promise<Appended> {
     if (this.failAppends > 0) {
       this.failAppends--;
       throw new Error('append failed (fake)');
     }
-    this.messages.push(message);
-    const seq = this.messages.length;
-    this.feed.appendMessage(seq, Buffer.from(pushFrame), originSession, traceparent);
-    return { seq, entryId: this.feed.lastEntryId };
+    const key = clientMessageId === undefined ? message.UUID : `${message.senderUUID} ${clientMessageId}`;
+    const before = this.#sends.get(key);
+    if (before !== undefined) {
+      const { UUID, createdAt, message: text } = this.messages[before.seq - 1]!;
+      return { ...before, original: { UUID, createdAt, message: text } };
+    }
+    const seq = this.messages.length + 1;
+    this.messages.push({ ...message, seq });
+    this.feed.appendMessage(seq, Buffer.from(`${push[0]}${seq}${push[1]}`), originSession, traceparent);
+    const stored = { seq, entryId: this.feed.lastEntryId };
+    this.#sends.set(key, stored);
+    return stored;
   }
 }
 
@@ -54,18 +67,17 @@ export class MemoryHistoryPages implements HistoryPages {
     return this.#replies.hold();
   }
 
-  async historyPage(channelId: string, offset: number, limit: number, timeKey: TimeKey): Promise<HistoryPageResult> {
+  async historyPage({ channelId, position, limit, timeKey }: HistoryPageTask): Promise<HistoryPageResult> {
     this.reads++;
     const all = this.#historyOf(channelId).messages;
-    const newestFirst = all
-      .slice(0, Math.max(0, all.length - offset))
-      .reverse()
-      .slice(0, limit);
-    const result = {
-      total: all.length,
-      received: newestFirst.length,
-      messagesJson: `[${newestFirst.map((m) => messageJson(m, timeKey)).join(',')}]`,
-    };
+    const newestFirst = [...all].reverse();
+    const page =
+      'before' in position
+        ? newestFirst.filter((m) => m.seq < position.before).slice(0, limit)
+        : 'after' in position
+          ? newestFirst.filter((m) => m.seq > position.after).slice(-limit)
+          : newestFirst.slice(position.offset, position.offset + limit);
+    const result = { total: all.length, items: page.map((m) => messageJson(m, timeKey)) };
     await this.#replies.passed();
     return result;
   }

@@ -57,16 +57,16 @@ export class ChatClient {
     return client;
   }
 
-  /** Sends `body` with SUUID and a fresh id; resolves with the response or error echoing that id. */
-  async request(body: Frame): Promise<Frame> {
+  /** Sends `body` with SUUID and a fresh id; resolves with the response or error echoing that id (within `ms`). */
+  async request(body: Frame, ms = WAIT_MS): Promise<Frame> {
     const id = `r${++nextId}`;
     this.sendJson({ SUUID: this.sessionUUID, id, ...body });
-    return this.#take((frame) => frame.id === id);
+    return this.#take((frame) => frame.id === id, ms);
   }
 
   /** A request carrying this client's credentials. */
-  authed(body: Frame): Promise<Frame> {
-    return this.request({ ...this.auth, ...body });
+  authed(body: Frame, ms = WAIT_MS): Promise<Frame> {
+    return this.request({ ...this.auth, ...body }, ms);
   }
 
   async signUp(username: string, password = 'correct horse'): Promise<Frame> {

@@ -7,7 +7,7 @@ import { TEST, useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const JOIN_MESSAGE_KEYS = ['UUID', 'created_at', 'message', 'recipientUUID', 'senderUUID'];
+const JOIN_MESSAGE_KEYS = ['UUID', 'created_at', 'message', 'recipientUUID', 'senderUUID', 'seq'];
 
 const h = useHarness();
 

@@ -7,7 +7,7 @@ import { TEST, useHarness } from '../helpers/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const MESSAGE_KEYS = ['UUID', 'createdAt', 'message', 'recipientUUID', 'senderUUID'];
+const MESSAGE_KEYS = ['UUID', 'createdAt', 'message', 'recipientUUID', 'senderUUID', 'seq'];
 
 // The 200-message test pipelines far past the default per-connection rate limit.
 const h = useHarness({ RATE_LIMIT_PER_SEC: '10000', RATE_LIMIT_BURST: '10000' });
@@ -32,6 +32,7 @@ function assertMessageShape(message: Frame): void {
 describe('channelMessage response', () => {
   it('answers a public message with {UUID, senderUUID, recipientUUID: 0, message, createdAt}', TEST, async () => {
     const a = await h.user('msender');
+    const seqs: number[] = [];
     for (const recipientUUID of [0, '0']) {
       const reply = await sendRequest(a, recipientUUID, 'hello public');
       assert.deepEqual(Object.keys(reply).sort(), ['channelMessage', 'id', 'type']);
@@ -44,10 +45,15 @@ describe('channelMessage response', () => {
         recipientUUID: 0,
         message: 'hello public',
         createdAt: message.createdAt,
+        seq: message.seq,
       });
+      seqs.push(message.seq);
       const drift = Math.abs(Date.parse(message.createdAt) - Date.now());
       assert.ok(drift < 10 * 60_000, `createdAt is about now: ${message.createdAt}`);
     }
+    const total = (await a.authed({ type: 'channelMessages', channelMessages: { recipientUUID: 0, limit: 1 } }))
+      .channelMessages.messagesTotal;
+    assert.deepEqual(seqs, [total - 1, total], 'seq is the message’s position in history');
   });
 
   it('answers a private message with the recipient as a UUID string', TEST, async () => {
@@ -61,6 +67,7 @@ describe('channelMessage response', () => {
       recipientUUID: b.auth.userUUID,
       message: 'hello b',
       createdAt: message.createdAt,
+      seq: 1,
     });
   });
 

@@ -29,7 +29,7 @@ const RESPONSES: Record<string, { type: string; key: string; fields: string[] }>
   channelMessage: {
     type: 'channelMessage',
     key: 'channelMessage',
-    fields: ['UUID', 'createdAt', 'message', 'recipientUUID', 'senderUUID'],
+    fields: ['UUID', 'createdAt', 'message', 'recipientUUID', 'senderUUID', 'seq'],
   },
   channelMessages: {
     type: 'channelRead',

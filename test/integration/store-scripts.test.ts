@@ -27,16 +27,32 @@ describe('write scripts run twice (a lost reply settled by running it again)', (
     await server?.cleanup();
   });
 
-  it('message-send.lua with one message UUID stores it once, and answers the second run with the first run’s seq', async () => {
-    const history = new RedisChannelHistory(redis, keys, 'pub');
+  it('message-send.lua with one message UUID stores it once, and answers the second run with the first as stored', async () => {
+    const history = new RedisChannelHistory(redis, keys, 'pub', 60_000);
     const message = { UUID: randomUUID(), senderUUID: randomUUID(), recipientUUID: '0', message: 'once', createdAt: 1 };
-    const first = await history.append(message, '{"push":1}', 'session', '');
-    const second = await history.append(message, '{"push":1}', 'session', '');
-    assert.deepEqual(second, first);
+    const first = await history.append(message, ['{"push":', '}'], 'session', '', undefined, undefined);
+    const second = await history.append(message, ['{"push":', '}'], 'session', '', undefined, undefined);
+    assert.deepEqual(first, { seq: 1, entryId: 1 });
+    assert.deepEqual(second, { ...first, original: { UUID: message.UUID, createdAt: 1, message: 'once' } });
     assert.equal(await redis.xlen(keys.channelHistory('pub')), 1, 'history one longer, not two');
     assert.equal(await redis.xlen(keys.channelFeed('pub')), 1, 'one push in the feed');
-    const other = await history.append({ ...message, UUID: randomUUID() }, '{"push":2}', 'session', '');
+    const other = await history.append(
+      { ...message, UUID: randomUUID() },
+      ['{"push":', '}'],
+      'session',
+      '',
+      undefined,
+      undefined,
+    );
     assert.equal(other.seq, first.seq + 1, 'another message is stored as usual');
+  });
+
+  it('message-send.lua joins the push around the seq it gives the message', async () => {
+    const history = new RedisChannelHistory(redis, keys, 'halves', 60_000);
+    const message = { UUID: randomUUID(), senderUUID: randomUUID(), recipientUUID: '0', message: 'x', createdAt: 1 };
+    await history.append(message, ['{"seq":', ',"end":true}'], 'session', '', undefined, undefined);
+    const [[, fields]] = (await redis.xrange(keys.channelFeed('halves'), '-', '+')) as [string, string[]][];
+    assert.equal(fields[fields.indexOf('f') + 1], '{"seq":1,"end":true}');
   });
 
   it('user-create.lua with one user UUID creates the user once and answers the second run as created', async () => {

@@ -29,7 +29,7 @@ class Connection implements Subscriber {
 
 /** Joins, and activates the subscription as the handler does once the response is out; returns the texts shown. */
 async function join(channel: ChannelActor, connection: Connection): Promise<string[]> {
-  const joined = await channel.join(connection);
+  const joined = await channel.join(connection, undefined);
   joined.subscription.activate();
   return JSON.parse(joined.messagesJson).map((m: { message: string }) => m.message);
 }
@@ -39,8 +39,15 @@ function publicChannel(): { node: MemoryNode; channel: ChannelActor } {
   return { node, channel: node.services.channelActors.get('pub') };
 }
 
-const send = (channel: ChannelActor, from: Connection, text: string) =>
-  channel.send(from.userUUID, '0', text, from.sessionUUID);
+const send = (channel: ChannelActor, from: Connection, text: string, clientMessageId?: string) =>
+  channel.send({
+    senderUUID: from.userUUID,
+    recipientUUID: '0',
+    text,
+    originSession: from.sessionUUID,
+    clientMessageId,
+    signal: undefined,
+  });
 
 describe('ChannelActor', () => {
   it('pushes each message to every joined connection but the sending one, in history order', async () => {
@@ -62,7 +69,7 @@ describe('ChannelActor', () => {
     await send(channel, sender, 'before');
     const joiner = new Connection('uj');
     const release = node.pages.hold();
-    const joining = channel.join(joiner);
+    const joining = channel.join(joiner, undefined);
     while (node.pages.reads === 0) await settle(); // the page's content is fixed now
     await send(channel, sender, 'racing');
     await settle(); // applied: held for the joiner until its response is out
@@ -97,7 +104,14 @@ describe('ChannelActor', () => {
     const channel = node.services.channelActors.get('ua:ub');
     await join(channel, new Connection('ua')); // the node's page of the channel is now cached, empty
     node.feedOf('ua:ub').publishing = false; // the push has not reached this node yet
-    await channel.send('ub', 'ua', 'stored elsewhere', 'another-node-session');
+    await channel.send({
+      senderUUID: 'ub',
+      recipientUUID: 'ua',
+      text: 'stored elsewhere',
+      originSession: 'another-node-session',
+      clientMessageId: undefined,
+      signal: undefined,
+    });
     const late = new Connection('ub');
     assert.deepEqual(await join(channel, late), ['stored elsewhere']);
     await settle();
@@ -197,14 +211,14 @@ describe('ChannelActor', () => {
     await node.directory.create('ann', 'ua', 'Ann', 'h');
     await node.directory.create('bob', 'ub', 'Bob', 'h');
     const priv = node.services.channelActors.get('ua:ub');
-    const joined = await priv.join(new Connection('ua'));
+    const joined = await priv.join(new Connection('ua'), undefined);
     assert.deepEqual(JSON.parse(joined.usersJson), [
       { UUID: 'ua', username: 'Ann' },
       { UUID: 'ub', username: 'Bob' },
     ]);
     assert.deepEqual(node.feedOf('ua:ub').entries, [], 'a private channel records no membership');
     const pub = node.services.channelActors.get('pub');
-    const inPublic = await pub.join(new Connection('ub'));
+    const inPublic = await pub.join(new Connection('ub'), undefined);
     assert.deepEqual(JSON.parse(inPublic.usersJson), [{ UUID: 'ub', username: 'Bob' }]);
   });
 });

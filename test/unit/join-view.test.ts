@@ -4,7 +4,7 @@ import { JoinView, type LatestPage } from '../../src/actors/join-view.js';
 
 /** A JoinView over counted fake reads whose results the test sets and can hold back. */
 function fixture() {
-  const reads = { latest: 0, users: 0 };
+  const reads = { latest: 0, users: 0, counts: [] as number[] };
   let history = 0;
   let users = '[]';
   let failNext = false;
@@ -22,10 +22,11 @@ function fixture() {
       else finish();
     });
   const view = new JoinView({
-    readLatest: () => {
+    readLatest: (count) => {
       reads.latest++;
+      reads.counts.push(count);
       const total = history;
-      return settle((): LatestPage => ({ total, messagesJson: `[${total}]` }));
+      return settle((): LatestPage => ({ total, items: [String(total)] }));
     },
     readUsersJson: () => {
       reads.users++;
@@ -49,30 +50,43 @@ function fixture() {
 }
 
 describe('JoinView: latest messages', () => {
+  it('reads as many as a join asks for, and shares a larger page with smaller asks, not the other way', async () => {
+    const f = fixture();
+    f.view.messageApplied(f.store());
+    await f.view.latest(10);
+    await f.view.latest(100);
+    await f.view.latest(10);
+    await f.view.latest(100);
+    assert.deepEqual(f.reads.counts, [10, 100], 'a page of 10 is not enough for 100; one of 100 serves both after');
+    f.view.messageApplied(f.store());
+    await f.view.latest(10);
+    assert.deepEqual(f.reads.counts, [10, 100, 100], 'a newer message: read again, as many as the last page held');
+  });
+
   it('reads the page once and shares it while no newer message is applied', async () => {
     const f = fixture();
     f.view.messageApplied(f.store());
-    const first = await f.view.latest();
-    const second = await f.view.latest();
+    const first = await f.view.latest(10);
+    const second = await f.view.latest(10);
     assert.equal(f.reads.latest, 1);
     assert.equal(second, first);
-    assert.deepEqual(first, { total: 1, messagesJson: '[1]' });
+    assert.deepEqual(first, { total: 1, items: ['1'] });
   });
 
   it('reads again once a message newer than the page is applied', async () => {
     const f = fixture();
-    await f.view.latest();
+    await f.view.latest(10);
     f.view.messageApplied(f.store());
-    assert.deepEqual(await f.view.latest(), { total: 1, messagesJson: '[1]' });
+    assert.deepEqual(await f.view.latest(10), { total: 1, items: ['1'] });
     assert.equal(f.reads.latest, 2);
   });
 
   it('keeps a page that already holds a message applied after it was read', async () => {
     const f = fixture();
     const position = f.store(); // stored, its push not applied yet
-    await f.view.latest();
+    await f.view.latest(10);
     f.view.messageApplied(position);
-    await f.view.latest();
+    await f.view.latest(10);
     assert.equal(f.reads.latest, 1);
   });
 
@@ -90,9 +104,9 @@ describe('JoinView: latest messages', () => {
     it(`a read in flight is not given to joins after ${what}`, async () => {
       const f = fixture();
       f.hold();
-      const early = f.view.latest(); // reads history 0
+      const early = f.view.latest(10); // reads history 0
       invalidate(f);
-      const late = f.view.latest();
+      const late = f.view.latest(10);
       f.release();
       assert.equal((await early).total, 0);
       assert.equal((await late).total, 1);
@@ -103,7 +117,7 @@ describe('JoinView: latest messages', () => {
   it('shares one read among joins that arrive while it is in flight', async () => {
     const f = fixture();
     f.hold();
-    const pages = [f.view.latest(), f.view.latest(), f.view.latest()];
+    const pages = [f.view.latest(10), f.view.latest(10), f.view.latest(10)];
     f.release();
     await Promise.all(pages);
     assert.equal(f.reads.latest, 1);
@@ -112,17 +126,17 @@ describe('JoinView: latest messages', () => {
   it('a failed read is not kept: the next join reads again', async () => {
     const f = fixture();
     f.failNext();
-    await assert.rejects(f.view.latest(), /redis down/);
-    assert.deepEqual(await f.view.latest(), { total: 0, messagesJson: '[0]' });
+    await assert.rejects(f.view.latest(10), /redis down/);
+    assert.deepEqual(await f.view.latest(10), { total: 0, items: ['0'] });
     assert.equal(f.reads.latest, 2);
   });
 
   it('reset forgets the page: messages skipped by a snapshot load are read, not assumed', async () => {
     const f = fixture();
-    await f.view.latest();
+    await f.view.latest(10);
     f.store(); // applied elsewhere, behind the snapshot this node loads
     f.view.reset();
-    assert.equal((await f.view.latest()).total, 1);
+    assert.equal((await f.view.latest(10)).total, 1);
   });
 });
 

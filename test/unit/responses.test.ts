@@ -9,8 +9,11 @@ import {
   channelMessageFrame,
   channelReadFrame,
   errorFrame,
+  messageHead,
   messageJson,
+  pushHalves,
   readyFrame,
+  sentMessageJson,
   unauthorizedFrame,
   usersFrame,
 } from '../../src/protocol/responses.js';
@@ -28,6 +31,7 @@ const publicMessage: ChatMessage = {
   recipientUUID: '0',
   message: 'hello',
   createdAt: AT,
+  seq: 7,
 };
 const privateMessage: ChatMessage = { ...publicMessage, recipientUUID: BOB };
 
@@ -40,20 +44,42 @@ function parse(text: string): { keys: string[]; value: Record<string, any> } {
 describe('messageJson', () => {
   it('writes the public recipient as the number 0 with createdAt', () => {
     const { keys, value } = parse(messageJson(publicMessage, 'createdAt'));
-    assert.deepEqual(keys, ['UUID', 'senderUUID', 'recipientUUID', 'message', 'createdAt']);
-    assert.deepEqual(value, { UUID: MSG, senderUUID: ALICE, recipientUUID: 0, message: 'hello', createdAt: AT_TEXT });
+    assert.deepEqual(keys, ['UUID', 'senderUUID', 'recipientUUID', 'message', 'createdAt', 'seq']);
+    assert.deepEqual(value, {
+      UUID: MSG,
+      senderUUID: ALICE,
+      recipientUUID: 0,
+      message: 'hello',
+      createdAt: AT_TEXT,
+      seq: 7,
+    });
   });
 
   it('writes a private recipient as its UUID string with created_at', () => {
     const { keys, value } = parse(messageJson(privateMessage, 'created_at'));
-    assert.deepEqual(keys, ['UUID', 'senderUUID', 'recipientUUID', 'message', 'created_at']);
+    assert.deepEqual(keys, ['UUID', 'senderUUID', 'recipientUUID', 'message', 'created_at', 'seq']);
     assert.deepEqual(value, {
       UUID: MSG,
       senderUUID: ALICE,
       recipientUUID: BOB,
       message: 'hello',
       created_at: AT_TEXT,
+      seq: 7,
     });
+  });
+
+  it('builds the same object from its head and its seq, and the sender’s copy with its clientMessageId', () => {
+    const head = messageHead(publicMessage, 'createdAt');
+    assert.equal(`${head}7}`, messageJson(publicMessage, 'createdAt'));
+    assert.equal(sentMessageJson(head, 7, undefined), messageJson(publicMessage, 'createdAt'));
+    const { keys, value } = parse(sentMessageJson(head, 7, 'c-"1"'));
+    assert.deepEqual(keys, ['UUID', 'senderUUID', 'recipientUUID', 'message', 'createdAt', 'seq', 'clientMessageId']);
+    assert.equal(value.clientMessageId, 'c-"1"');
+  });
+
+  it('splits a push around its seq, as message-send.lua joins it', () => {
+    const [before, after] = pushHalves(messageHead(publicMessage, 'createdAt'));
+    assert.equal(`${before}7${after}`, channelMessageFrame(messageJson(publicMessage, 'createdAt'), undefined));
   });
 
   it('keeps any message text exactly, escaping what JSON needs', () => {
@@ -144,20 +170,27 @@ describe('frames', () => {
   it('channelJoin carries messages with created_at and users', () => {
     const messagesJson = `[${messageJson(privateMessage, 'created_at')},${messageJson(publicMessage, 'created_at')}]`;
     const users = [{ UUID: ALICE, username: 'Alice' }];
-    const { keys, value } = parse(channelJoinFrame(messagesJson, JSON.stringify(users), 'j'));
+    const { keys, value } = parse(channelJoinFrame(messagesJson, JSON.stringify(users), undefined, 'j'));
     assert.deepEqual(keys, ['type', 'channelJoin', 'id']);
     assert.deepEqual(Object.keys(value.channelJoin), ['messages', 'users']);
     assert.equal(value.type, 'channelJoin');
     assert.equal(value.id, 'j');
     assert.deepEqual(value.channelJoin.users, users);
     assert.deepEqual(value.channelJoin.messages, [
-      { UUID: MSG, senderUUID: ALICE, recipientUUID: BOB, message: 'hello', created_at: AT_TEXT },
-      { UUID: MSG, senderUUID: ALICE, recipientUUID: 0, message: 'hello', created_at: AT_TEXT },
+      { UUID: MSG, senderUUID: ALICE, recipientUUID: BOB, message: 'hello', created_at: AT_TEXT, seq: 7 },
+      { UUID: MSG, senderUUID: ALICE, recipientUUID: 0, message: 'hello', created_at: AT_TEXT, seq: 7 },
     ]);
   });
 
+  it('channelJoin after a since carries recovered, and only then', () => {
+    for (const recovered of [true, false]) {
+      const { value } = parse(channelJoinFrame('[]', '[]', recovered, undefined));
+      assert.deepEqual(value, { type: 'channelJoin', channelJoin: { messages: [], users: [], recovered } });
+    }
+  });
+
   it('channelJoin with no history has empty lists', () => {
-    assert.deepEqual(parse(channelJoinFrame('[]', '[]', undefined)).value, {
+    assert.deepEqual(parse(channelJoinFrame('[]', '[]', undefined, undefined)).value, {
       type: 'channelJoin',
       channelJoin: { messages: [], users: [] },
     });
@@ -169,7 +202,7 @@ describe('frames', () => {
     assert.deepEqual(response.keys, ['type', 'channelMessage', 'id']);
     assert.deepEqual(response.value, {
       type: 'channelMessage',
-      channelMessage: { UUID: MSG, senderUUID: ALICE, recipientUUID: 0, message: 'hello', createdAt: AT_TEXT },
+      channelMessage: { UUID: MSG, senderUUID: ALICE, recipientUUID: 0, message: 'hello', createdAt: AT_TEXT, seq: 7 },
       id: 'm1',
     });
     const push = parse(channelMessageFrame(object, undefined));
@@ -186,7 +219,7 @@ describe('frames', () => {
       channelMessages: {
         messagesTotal: 12,
         messagesReceived: 1,
-        messages: [{ UUID: MSG, senderUUID: ALICE, recipientUUID: 0, message: 'hello', createdAt: AT_TEXT }],
+        messages: [{ UUID: MSG, senderUUID: ALICE, recipientUUID: 0, message: 'hello', createdAt: AT_TEXT, seq: 7 }],
       },
       id: 'h',
     });
