@@ -21,6 +21,8 @@ export interface LoadgenTask {
   redisUrl: string;
   /** A few-second smoke instead of the full scenario. */
   quick: boolean;
+  /** Variant options the scenario reads (e.g. clientMessageId: send idempotently). */
+  options?: { clientMessageId?: boolean };
 }
 
 const PASSWORD = 'bench password';
@@ -247,8 +249,48 @@ async function history(task: LoadgenTask) {
     }
     byOffset[offset] = summarize(latencies.values());
   }
+  // Cursor pages (ours only): just below the newest, and at the depth of the deepest offset.
+  const byBefore: Record<string, ReturnType<typeof summarize>> = {};
+  if (task.kind === 'ours') {
+    for (const before of [total + 1, 61]) {
+      const latencies = new Samples();
+      for (let i = 0; i < requests; i++) {
+        const start = performance.now();
+        const received = await client!.historyBefore(before, 50);
+        latencies.push(performance.now() - start);
+        if (received !== 50) throw new Error(`before ${before}: ${received} messages, expected 50`);
+      }
+      byBefore[before] = summarize(latencies.values());
+    }
+  }
   close([client!]);
-  return { messages: total, limit: 50, byOffset };
+  return { messages: total, limit: 50, byOffset, byBefore };
+}
+
+/**
+ * Sends alone — no receiver — at a fixed rate from 10 connections: the
+ * server's CPU per stored message, with or without a clientMessageId
+ * (options.clientMessageId), measured over the window.
+ */
+async function send(task: LoadgenTask) {
+  const senders = await crowd(task, 10, 10, 'send');
+  const rate = task.quick ? 200 : 1000;
+  const warmupMs = task.quick ? 500 : 2000;
+  const windowMs = task.quick ? 1000 : 8000;
+  let failures = 0;
+  let inWindow = 0;
+  let cpuStart = 0;
+  const start = performance.now();
+  await pace(rate, warmupMs + windowMs, (i) => {
+    if (cpuStart === 0 && performance.now() - start >= warmupMs) cpuStart = cpuMicros(task.serverPid);
+    if (cpuStart !== 0) inWindow++;
+    const id = task.options?.clientMessageId ? randomUUID() : undefined;
+    senders[i % senders.length]!.sendPublic(text(now()), id).catch(() => failures++);
+  });
+  await sleep(500);
+  const cpu = cpuMicros(task.serverPid) - cpuStart;
+  close(senders);
+  return { rate, messages: inWindow, serverCpuMicrosPerMessage: cpu / inWindow, sendFailures: failures };
 }
 
 /** Chatters sending at `rate` while `during` runs; their push latencies before and during. */
@@ -358,6 +400,7 @@ const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
   history,
   storm,
   pool: poolOrInline,
+  send,
 };
 
 const task = JSON.parse(process.argv[2] ?? '{}') as LoadgenTask;

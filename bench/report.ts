@@ -20,6 +20,12 @@ interface Metric {
 }
 
 const history = (offsetKey: (r: any) => string, p: 'p50' | 'p99') => (r: any) => r.byOffset[offsetKey(r)][p];
+/** A cursor page's latency (ours only): 'top' is just below the newest, 'deep' before seq 61. */
+const cursor = (r: any, where: 'top' | 'deep', p: 'p50' | 'p99'): number => {
+  const befores = Object.keys(r.byBefore ?? {}).sort((a, b) => Number(b) - Number(a));
+  const key = where === 'top' ? befores[0] : befores[1];
+  return key === undefined ? Number.NaN : r.byBefore[key][p];
+};
 const offsetKeys = (r: any) => Object.keys(r.byOffset).sort((a, b) => Number(a) - Number(b));
 
 const FANOUT_METRICS: Metric[] = [
@@ -77,6 +83,18 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
         get: (r: any) => history((x) => offsetKeys(x)[3]!, 'p99')(r) / history((x) => offsetKeys(x)[0]!, 'p99')(r),
         target: { text: '≤ 1.5', met: (o: number) => o <= 1.5 },
       },
+      ...(['p50', 'p99'] as const).flatMap((p) => [
+        { label: `limit 50 before the newest ${p} (ms)`, get: (r: any) => cursor(r, 'top', p) },
+        {
+          label: `limit 50 before seq 61 (the deepest offset's page) ${p} (ms)`,
+          get: (r: any) => cursor(r, 'deep', p),
+        },
+      ]),
+      {
+        label: 'p99 before seq 61 ÷ p99 before the newest',
+        get: (r: any) => cursor(r, 'deep', 'p99') / cursor(r, 'top', 'p99'),
+        target: { text: '≤ 1.5', met: (o: number) => o <= 1.5 },
+      },
     ],
   },
   storm: {
@@ -95,6 +113,16 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
         label: 'chatters p99 during ÷ before',
         get: (r) => r.chatP99Ratio,
         target: { text: '≤ 2', met: (o) => o <= 2 },
+      },
+    ],
+  },
+  send: {
+    variants: ['clientMessageId', 'plain'],
+    metrics: [
+      {
+        label: 'server CPU µs per message sent (1,000 msg/s, no receivers)',
+        get: (r) => r.serverCpuMicrosPerMessage,
+        target: { text: '≤ 1.1× plain', met: (o, p) => o <= 1.1 * p },
       },
     ],
   },

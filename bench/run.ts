@@ -28,6 +28,8 @@ interface Variant {
   name: string;
   kind: ServerKind;
   env?: Record<string, string>;
+  /** What the load generator does differently for this variant. */
+  options?: { clientMessageId?: boolean };
   /** Another server script speaking `kind`'s protocol (the floor's bare server). */
   script?: string;
 }
@@ -54,6 +56,14 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
       { name: 'inline', kind: 'ours', env: { HISTORY_IN_POOL: 'false', STATS_INTERVAL_MS: '250' } },
     ],
     keepData: true,
+  },
+  // One message sent with a clientMessageId against one without: what idempotency costs the server.
+  {
+    name: 'send',
+    variants: [
+      { name: 'clientMessageId', kind: 'ours', options: { clientMessageId: true } },
+      { name: 'plain', kind: 'ours' },
+    ],
   },
 ];
 
@@ -88,7 +98,15 @@ async function startVariant(variant: Variant, redisUrl: string): Promise<TestSer
 }
 
 function runLoadgen(scenario: string, variant: Variant, server: TestServer, redisUrl: string): Promise<any> {
-  const task = { scenario, kind: variant.kind, port: server.port, serverPid: server.pid, redisUrl, quick };
+  const task = {
+    scenario,
+    kind: variant.kind,
+    port: server.port,
+    serverPid: server.pid,
+    redisUrl,
+    quick,
+    options: variant.options,
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [LOADGEN, JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';

@@ -15,8 +15,11 @@ export interface BenchClient {
   resume(credentials: unknown): Promise<void>;
   readonly credentials: unknown;
   joinPublic(): Promise<void>;
-  sendPublic(text: string): Promise<void>;
+  /** Sends to the public channel; with a clientMessageId, as an idempotent send (ours only). */
+  sendPublic(text: string, clientMessageId?: string): Promise<void>;
   history(offset: number, limit: number): Promise<number>;
+  /** A page by cursor: the `limit` messages below `before` (ours only: the peer has no cursor). */
+  historyBefore(before: number, limit: number): Promise<number>;
   /** Called with the send time carried by each pushed message. */
   onPush(handler: (sentAt: number) => void): void;
   close(): void;
@@ -78,8 +81,12 @@ class OursClient implements BenchClient {
     await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID: 0 } });
   }
 
-  async sendPublic(text: string): Promise<void> {
-    await this.#request({ type: 'channelMessage', ...this.#auth, channelMessage: { recipientUUID: 0, message: text } });
+  async sendPublic(text: string, clientMessageId?: string): Promise<void> {
+    await this.#request({
+      type: 'channelMessage',
+      ...this.#auth,
+      channelMessage: { recipientUUID: 0, message: text, clientMessageId },
+    });
   }
 
   async history(offset: number, limit: number): Promise<number> {
@@ -87,6 +94,15 @@ class OursClient implements BenchClient {
       type: 'channelMessages',
       ...this.#auth,
       channelMessages: { recipientUUID: 0, offset, limit },
+    });
+    return reply.channelMessages.messagesReceived;
+  }
+
+  async historyBefore(before: number, limit: number): Promise<number> {
+    const reply = await this.#request({
+      type: 'channelMessages',
+      ...this.#auth,
+      channelMessages: { recipientUUID: 0, before, limit },
     });
     return reply.channelMessages.messagesReceived;
   }
@@ -174,6 +190,10 @@ class PeerClient implements BenchClient {
   async history(offset: number, limit: number): Promise<number> {
     const reply = await this.#socket.emitWithAck('history', { room: 'public', offset, limit });
     return reply.messages.length;
+  }
+
+  async historyBefore(): Promise<number> {
+    throw new Error('the peer has no cursor paging');
   }
 
   onPush(handler: (sentAt: number) => void): void {
