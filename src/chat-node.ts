@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { ActorRegistry } from './actors/actor-registry.js';
 import { ChannelActor } from './actors/channel-actor.js';
-import { PUBLIC_CHANNEL_ID, participantsOfChannel } from './actors/channel-id.js';
 import { NodeWatch } from './actors/node-watch.js';
 import { UserActor } from './actors/user-actor.js';
 import type { Config } from './config.js';
@@ -15,11 +14,16 @@ import { ChatServer, WS_PATH } from './server/chat-server.js';
 import { RedisAccessKeys } from './store/access-keys.js';
 import { RedisChannelFeed } from './store/channel-feed.js';
 import { RedisChannelHistory } from './store/channel-history.js';
+import { PUBLIC_CHANNEL_ID, participantsOfChannel } from './store/channel-id.js';
+import { RedisChannelSignals } from './store/channel-signals.js';
 import { ControlTopic } from './store/control-topic.js';
+import { RedisConversations } from './store/conversations.js';
+import { RedisInbox } from './store/inbox.js';
 import { Keys } from './store/keys.js';
 import { NodeRegistry } from './store/node-registry.js';
 import { RedisPresence } from './store/presence.js';
 import { PubSub } from './store/pubsub.js';
+import { RedisReadMarkers } from './store/read-markers.js';
 import { connectRedis, createRedisClient, type RedisTarget } from './store/redis-client.js';
 import { RedisUserDirectory } from './store/user-directory.js';
 import { startEventLoopStats } from './telemetry/event-loop-stats.js';
@@ -69,6 +73,7 @@ export async function startChatNode(
 
   const accessKeys = new RedisAccessKeys(redis, keys, config.accessKeyTtlMs);
   const presence = new RedisPresence(redis, keys, nodeId);
+  const inbox = new RedisInbox(pubsub, keys);
   const control = new ControlTopic(redis, pubsub, keys, {
     nodeId,
     // A key revoked on any node stops working on this one at once.
@@ -83,6 +88,7 @@ export async function startChatNode(
       new UserActor(userUUID, {
         accessKeys,
         presence,
+        inbox,
         revocations: control,
         accessKeyTtlMs: config.accessKeyTtlMs,
         log,
@@ -96,6 +102,8 @@ export async function startChatNode(
       new ChannelActor(channelId, {
         feed: feedOf(channelId),
         history: new RedisChannelHistory(redis, keys, channelId, config.idempotencyWindowMs),
+        markers: new RedisReadMarkers(redis, keys, channelId),
+        signals: new RedisChannelSignals(redis, keys, channelId),
         pages: pool,
         names: directory,
         log,
@@ -125,7 +133,16 @@ export async function startChatNode(
   });
   await nodeWatch.start();
 
-  const services: Services = { config, nodeId, log, directory, pool, userActors, channelActors };
+  const services: Services = {
+    config,
+    nodeId,
+    log,
+    directory,
+    conversations: new RedisConversations(redis, keys),
+    pool,
+    userActors,
+    channelActors,
+  };
   const server = new ChatServer(services);
   const port = await server.listen(config.port, config.host);
   log.info({ host: config.host, port, path: WS_PATH, nodeId }, 'listening');

@@ -77,6 +77,12 @@ export interface Config {
    * the server uses the cluster client and REDIS_URL is ignored. Default unset.
    */
   redisClusterNodes: { host: string; port: number }[] | undefined;
+  /**
+   * WSCHAT_TEST_CRASH_AT: for tests only. 'message-stored': the process
+   * kills itself (SIGKILL) right after a private message is stored, before
+   * its conversations are indexed. Default unset.
+   */
+  testCrashAt: 'message-stored' | undefined;
 }
 
 export class ConfigError extends Error {
@@ -168,5 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
     feedCheckpointEvery: integer(env, ['FEED_CHECKPOINT_EVERY', 'MAILBOX_CHECKPOINT_EVERY'], 1000, 1, 1_000_000),
     feedCheckpointMs: integer(env, ['FEED_CHECKPOINT_MS', 'MAILBOX_CHECKPOINT_MS'], 5000, 100, 3_600_000),
     redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
+    testCrashAt:
+      text(env, 'WSCHAT_TEST_CRASH_AT', '', /^(message-stored)?$/) === 'message-stored' ? 'message-stored' : undefined,
   };
 }

@@ -15,10 +15,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
-import { jsonArray, messageHead, type NewMessage, pushHalves } from '../protocol/responses.js';
+import {
+  channelSeenPushHalves,
+  jsonArray,
+  messageHead,
+  type NewMessage,
+  pushHalves,
+  typingPush,
+} from '../protocol/responses.js';
 import type { ChannelFeed } from '../store/channel-feed.js';
 import type { ChannelHistory } from '../store/channel-history.js';
+import { type ChannelSignals, isSignal, parseSignal } from '../store/channel-signals.js';
 import type { FeedEntry } from '../store/feed-entry.js';
+import type { ReadMarkers } from '../store/read-markers.js';
 import type { UserNames } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
 import { contextFromTraceparent, isTracing, traceparentOf, tracer, withSpan } from '../telemetry/tracing.js';
@@ -36,6 +45,10 @@ export interface ChannelActorDeps {
   /** The channel's feed, as this node reads it. */
   feed: ChannelFeed;
   history: ChannelHistory;
+  /** Its users' read markers. */
+  markers: ReadMarkers;
+  /** Typing and receipts: told to the channel's connections, kept by nobody. */
+  signals: ChannelSignals;
   /** Where joins read the latest messages (the worker pool). */
   pages: HistoryPages;
   names: UserNames;
@@ -74,8 +87,14 @@ export interface SendResult {
   /** The stored message object's JSON up to its seq (responses.ts messageHead), with `createdAt`. */
   head: string;
   seq: number;
+  /** When it was stored (ms since the epoch). */
+  createdAt: number;
   /** The id of the message's entry in the channel's feed. */
   entryId: number;
+  /** True when the send repeated one stored before: nothing was stored or pushed now. */
+  repeated: boolean;
+  /** For a message stored now: the recipient's read marker in the channel (0 in the public channel). */
+  recipientSeen: number;
 }
 
 /** How many messages a join without `since` shows. */
@@ -195,6 +214,26 @@ export class ChannelActor implements Actor {
     return this.#reader.waitFor(entryId, OWN_PUSH_WAIT_MS);
   }
 
+  /**
+   * Moves `readerUUID`'s read marker (never back, never past the newest) and
+   * answers it. In a private channel (not one's notes) a marker that moved
+   * is pushed as a receipt to the other participant's joined connections
+   * that watch `channelSeen`; `recipient` is the channel as the reader names it.
+   */
+  markSeen(readerUUID: string, recipient: string, seq: number): Promise<number> {
+    const toOther = this.#deps.participants !== undefined && this.#deps.participants.length === 2;
+    return this.#deps.markers.markSeen(
+      readerUUID,
+      seq,
+      toOther ? channelSeenPushHalves(readerUUID, recipient) : undefined,
+    );
+  }
+
+  /** Tells the channel's joined connections that watch `typing`, on every node, but the typist's own. */
+  typing(typistUUID: string, recipient: string, typing: boolean): Promise<void> {
+    return this.#deps.signals.typing(typistUUID, typingPush(typistUUID, recipient, typing));
+  }
+
   /** Periodic upkeep: the reader's checkpoint, and leaves Redis could not take before. */
   tick(): void {
     if (this.#listening) this.#reader.tick();
@@ -234,7 +273,7 @@ export class ChannelActor implements Actor {
       createdAt: Date.now(),
     };
     const head = messageHead(message, 'createdAt');
-    const { seq, entryId, original } = await this.#deps.history.append(
+    const { seq, entryId, original, recipientSeen } = await this.#deps.history.append(
       message,
       pushHalves(head),
       request.originSession,
@@ -242,8 +281,30 @@ export class ChannelActor implements Actor {
       request.clientMessageId,
       request.signal,
     );
-    if (original === undefined) return { head, seq, entryId };
-    return { head: messageHead({ ...message, ...original }, 'createdAt'), seq, entryId };
+    if (original === undefined) {
+      return { head, seq, createdAt: message.createdAt, entryId, repeated: false, recipientSeen: recipientSeen ?? 0 };
+    }
+    const first = { ...message, ...original };
+    return {
+      head: messageHead(first, 'createdAt'),
+      seq,
+      createdAt: first.createdAt,
+      entryId,
+      repeated: true,
+      recipientSeen: 0,
+    };
+  }
+
+  /** A signal from any node: to every joined connection that watches its kind, but its sender's own. */
+  #signal(payload: Buffer): void {
+    const signal = parseSignal(payload);
+    if (signal === null) return;
+    for (const subscription of this.#subscriptions.values()) {
+      const { subscriber } = subscription;
+      if (subscriber.userUUID !== signal.fromUserUUID && subscriber.watches(signal.kind)) {
+        subscription.offerSignal(signal.frame);
+      }
+    }
   }
 
   /** One feed entry, in order: a push to fan out, or a membership change. */
@@ -312,7 +373,7 @@ export class ChannelActor implements Actor {
   async #listen(): Promise<void> {
     if (this.#listening) return;
     const feed = this.#deps.feed;
-    await feed.listen((payload) => this.#reader.offer(payload));
+    await feed.listen((payload) => (isSignal(payload) ? this.#signal(payload) : this.#reader.offer(payload)));
     try {
       await this.#reader.open();
     } catch (error) {

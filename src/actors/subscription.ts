@@ -5,6 +5,8 @@
  * in history order, with nothing lost between the two.
  */
 
+import type { WatchableEvent } from '../protocol/requests.js';
+
 /** What a channel needs of a connection: actors never touch sockets. */
 export interface Subscriber {
   readonly sessionUUID: string;
@@ -14,6 +16,8 @@ export interface Subscriber {
    * connection layer can frame it once for all of them.
    */
   deliver(push: Buffer): void;
+  /** Whether the connection asked for pushes of this kind (`watch`). */
+  watches(event: WatchableEvent): boolean;
 }
 
 export class Subscription {
@@ -36,6 +40,11 @@ export class Subscription {
   /** The join response shows history up to `seq`; later pushes stay held until activate(). */
   markShown(seq: number): void {
     this.#shownUpTo = Math.max(this.#shownUpTo, seq);
+  }
+
+  /** Offers a signal (typing, a receipt): it is live only, so it is dropped while the join response is not out. */
+  offerSignal(frame: Buffer): void {
+    if (this.#held === null) this.subscriber.deliver(frame);
   }
 
   /** Called once the join response is sent: releases the held pushes, then delivers directly. */

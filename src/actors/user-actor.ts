@@ -1,15 +1,18 @@
 /**
- * One user, on this node: their access keys (issued, checked, revoked) and
+ * One user, on this node: their access keys (issued, checked, revoked),
  * their presence — which of this node's connections are bound to them, kept
- * in Redis as "online on this node" while there is at least one.
+ * in Redis as "online on this node" while there is at least one — and which
+ * of those connections watch their inbox.
  */
 import type { AccessKeys } from '../store/access-keys.js';
 import type { RevocationWatch } from '../store/control-topic.js';
+import type { Inbox } from '../store/inbox.js';
 import type { Presence } from '../store/presence.js';
 import type { Logger } from '../telemetry/logger.js';
 import { digestSecret, formatAccessKey, newAccessKey, sameDigest } from './access-key.js';
 import type { Actor } from './actor-registry.js';
 import { Mailbox } from './mailbox.js';
+import type { Subscriber } from './subscription.js';
 
 export interface UserActorDeps {
   accessKeys: AccessKeys;
@@ -19,6 +22,8 @@ export interface UserActorDeps {
   accessKeyTtlMs: number;
   /** This node's presence records. */
   presence: Presence;
+  /** The users' inbox topics, listened to while a connection here watches. */
+  inbox: Inbox;
   log: Logger;
 }
 
@@ -47,6 +52,8 @@ export class UserActor implements Actor {
   readonly #keys = new Map<string, CheckedKey>();
   /** Sessions on this node bound to the user. */
   readonly #sessions = new Set<string>();
+  /** Connections here that watch the inbox. */
+  readonly #inboxWatchers = new Map<string, Pick<Subscriber, 'deliver'>>();
   /** Whether Redis has the user online on this node. */
   #online = false;
   #presenceRetry: NodeJS.Timeout | undefined;
@@ -57,7 +64,9 @@ export class UserActor implements Actor {
   }
 
   isEvictable(): boolean {
-    return this.#sessions.size === 0 && !this.#online && this.#presenceRetry === undefined;
+    return (
+      this.#sessions.size === 0 && !this.#online && this.#presenceRetry === undefined && this.#inboxWatchers.size === 0
+    );
   }
 
   /** A new access key for the user (`accessKey`, for the client), stored (hashed) before it is returned. */
@@ -119,6 +128,28 @@ export class UserActor implements Actor {
     return this.mailbox.post(() => {
       this.#sessions.delete(sessionUUID);
       return this.#syncPresence();
+    });
+  }
+
+  /** The connection gets the user's inbox pushes from now on; the node listens from the first such connection. */
+  watchInbox(watcher: Pick<Subscriber, 'sessionUUID' | 'deliver'>): Promise<void> {
+    return this.mailbox.post(async () => {
+      if (this.#inboxWatchers.size === 0) {
+        await this.#deps.inbox.listen(this.userUUID, (frame) => {
+          for (const each of this.#inboxWatchers.values()) each.deliver(frame);
+        });
+      }
+      this.#inboxWatchers.set(watcher.sessionUUID, watcher);
+    });
+  }
+
+  /** The connection no longer gets inbox pushes; the node stops listening after the last one. */
+  unwatchInbox(sessionUUID: string): Promise<void> {
+    return this.mailbox.post(async () => {
+      if (!this.#inboxWatchers.delete(sessionUUID) || this.#inboxWatchers.size > 0) return;
+      await this.#deps.inbox.unlisten(this.userUUID).catch((error: unknown) => {
+        this.#deps.log.warn({ err: error, userUUID: this.userUUID }, 'inbox not unlistened');
+      });
     });
   }
 

@@ -8,7 +8,8 @@ import type { ChannelActor } from '../actors/channel-actor.js';
 import type { Subscriber } from '../actors/subscription.js';
 import type { UserActor } from '../actors/user-actor.js';
 import type { Config } from '../config.js';
-import type { RequestOf, RequestType } from '../protocol/requests.js';
+import type { RequestOf, RequestType, WatchableEvent } from '../protocol/requests.js';
+import type { Conversations } from '../store/conversations.js';
 import type { UserDirectory } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Workers } from '../workers/pool.js';
@@ -20,6 +21,8 @@ export interface Services {
   log: Logger;
   /** Users' names, password hashes and the sorted list. */
   directory: UserDirectory;
+  /** Each user's conversation list. */
+  conversations: Conversations;
   /** bcrypt and history pages, off the event loop. */
   pool: Workers;
   userActors: ActorRegistry<UserActor>;
@@ -36,6 +39,11 @@ export interface ConnectionHandle extends Subscriber {
   readonly joined: Set<string>;
   /** Aborts when the connection closes: nobody is left to answer. */
   readonly closedSignal: AbortSignal;
+  /**
+   * Replaces the pushes the connection asked for with `events`; answers them
+   * as now set. If the inbox can not be listened to, nothing changes.
+   */
+  watch(events: readonly WatchableEvent[]): Promise<WatchableEvent[]>;
 }
 
 export interface RequestContext {

@@ -1,7 +1,8 @@
 /** Resolving a request's recipientUUID to the channel it names. */
-import { channelIdFor } from '../actors/channel-id.js';
+
 import { ErrorCode, ProtocolError } from '../protocol/errors.js';
 import { PUBLIC_RECIPIENT } from '../protocol/requests.js';
+import { channelIdFor } from '../store/channel-id.js';
 import type { RequestContext } from './context.js';
 
 /** The caller's channel with `recipient`; error 8 when the recipient is no user. */

@@ -8,8 +8,11 @@
  * gives for reporting faults.
  */
 import {
+  array,
+  boolean,
   coerce,
   define,
+  enums,
   type Infer,
   integer,
   max,
@@ -136,6 +139,23 @@ export const ChannelMessagesRequest = type({
 
 export const ChannelLeaveRequest = type({ channelLeave: type({ recipientUUID: Recipient }) });
 
+export const ChannelsRequest = type({
+  channels: withDefault(type({ offset: withDefault(Offset, 0), limit: pageLimit(100, 50) }), {
+    offset: 0,
+    limit: 50,
+  }),
+});
+
+export const ChannelSeenRequest = type({ channelSeen: type({ recipientUUID: Recipient, seq: position(0) }) });
+
+export const TypingRequest = type({ typing: type({ recipientUUID: Recipient, typing: boolean() }) });
+
+/** The pushes a connection can ask for, in the order `watch` lists them. */
+export const WATCHABLE_EVENTS = ['typing', 'channelSeen', 'inbox'] as const;
+export type WatchableEvent = (typeof WATCHABLE_EVENTS)[number];
+
+export const WatchRequest = type({ watch: type({ events: array(enums(WATCHABLE_EVENTS)) }) });
+
 /** Every request type the server understands, by its wire `type`. */
 export const requestStructs = {
   signIn: SignInRequest,
@@ -146,6 +166,10 @@ export const requestStructs = {
   channelMessage: ChannelMessageRequest,
   channelMessages: ChannelMessagesRequest,
   channelLeave: ChannelLeaveRequest,
+  channels: ChannelsRequest,
+  channelSeen: ChannelSeenRequest,
+  typing: TypingRequest,
+  watch: WatchRequest,
 } as const;
 
 export type RequestType = keyof typeof requestStructs;

@@ -136,3 +136,55 @@ export const channelReadFrame = (
 
 export const channelLeaveFrame = (recipient: string, id: string | undefined): string =>
   frame('channelLeave', 'channelLeave', `{"recipientUUID":${recipientJson(recipient)}}`, id);
+
+/** One entry of a `channels` page: the public channel (recipientUUID '0', no username) or a private one. */
+export interface ChannelEntry {
+  /** '0', or the other participant (the caller, for their notes). */
+  recipientUUID: string;
+  username: string | null;
+  messagesTotal: number;
+  /** The newest message as JSON (messageJson with createdAt), or null when there is none. */
+  lastMessageJson: string | null;
+  seenSeq: number;
+}
+
+const channelEntryJson = (c: ChannelEntry): string =>
+  `{"recipientUUID":${recipientJson(c.recipientUUID)},"username":${JSON.stringify(c.username)},` +
+  `"messagesTotal":${c.messagesTotal},"lastMessage":${c.lastMessageJson ?? 'null'},` +
+  `"seenSeq":${c.seenSeq},"unread":${c.messagesTotal - c.seenSeq}}`;
+
+export const channelsFrame = (total: number, entries: ChannelEntry[], id: string | undefined): string =>
+  frame(
+    'channels',
+    'channels',
+    `{"total":${total},"received":${entries.length},"channels":${jsonArray(entries.map(channelEntryJson))}}`,
+    id,
+  );
+
+/** The reader's response: their marker in the channel, as it is now. */
+export const channelSeenFrame = (recipient: string, seq: number, id: string | undefined): string =>
+  frame('channelSeen', 'channelSeen', `{"recipientUUID":${recipientJson(recipient)},"seq":${seq}}`, id);
+
+/**
+ * The receipt pushed to the other participant, in two halves around the
+ * reader's marker: channel-seen.lua joins them once it knows whether, and
+ * where, the marker moved. `recipient` is the channel as the reader names it.
+ */
+export const channelSeenPushHalves = (readerUUID: string, recipient: string): [before: string, after: string] => [
+  `{"type":"channelSeen","channelSeen":{"userUUID":"${readerUUID}","recipientUUID":${recipientJson(recipient)},"seq":`,
+  '}}',
+];
+
+export const typingFrame = (recipient: string, id: string | undefined): string =>
+  frame('typing', 'typing', `{"recipientUUID":${recipientJson(recipient)}}`, id);
+
+/** The push to the channel's other joined connections; `recipient` is the channel as the typist names it. */
+export const typingPush = (typistUUID: string, recipient: string, typing: boolean): string =>
+  `{"type":"typing","typing":{"userUUID":"${typistUUID}","recipientUUID":${recipientJson(recipient)},"typing":${typing}}}`;
+
+/** A new message in a private channel, pushed to its recipient's watching connections wherever they are. */
+export const inboxPush = (messageObjectJson: string, unread: number): string =>
+  `{"type":"inbox","inbox":{"message":${messageObjectJson},"unread":${unread}}}`;
+
+export const watchFrame = (events: readonly string[], id: string | undefined): string =>
+  frame('watch', 'watch', `{"events":${JSON.stringify(events)}}`, id);

@@ -24,7 +24,12 @@ import {
   readPresentedKey,
 } from '../protocol/envelope.js';
 import { ERRORS, ErrorCode, ProtocolError } from '../protocol/errors.js';
-import { type RequestType, UNAUTHENTICATED_TYPES } from '../protocol/requests.js';
+import {
+  type RequestType,
+  UNAUTHENTICATED_TYPES,
+  WATCHABLE_EVENTS,
+  type WatchableEvent,
+} from '../protocol/requests.js';
 import { errorFrame, readyFrame } from '../protocol/responses.js';
 import { isRedisFailure } from '../store/redis-client.js';
 import { isTracing, tracer, withSpan } from '../telemetry/tracing.js';
@@ -35,6 +40,10 @@ import { TokenBucket } from './token-bucket.js';
 const MAX_QUEUED_REQUESTS = 256;
 
 const NO_CALLER = Object.freeze({ userUUID: '', keyId: '' });
+
+/** A watched event's bit in a session's `watching` set. */
+const bitOf = (event: WatchableEvent): number => 1 << WATCHABLE_EVENTS.indexOf(event);
+const INBOX = bitOf('inbox');
 
 /**
  * A session's life:
@@ -84,6 +93,8 @@ export class Session implements ConnectionHandle {
   #state: SessionState = 'open';
   /** Made on first use: most connections never need it. */
   #closing: AbortController | undefined;
+  /** The pushes this connection asked for (`watch`), one bit per event; none for a new connection. */
+  #watching = 0;
   /** Made only when someone waits for the release (shutdown). */
   #release: { promise: Promise<void>; resolve: () => void } | undefined;
 
@@ -181,6 +192,20 @@ export class Session implements ConnectionHandle {
     this.#writer.push(payload);
   }
 
+  watches(event: WatchableEvent): boolean {
+    return (this.#watching & bitOf(event)) !== 0;
+  }
+
+  async watch(events: readonly WatchableEvent[]): Promise<WatchableEvent[]> {
+    let watching = 0;
+    for (const event of events) watching |= bitOf(event);
+    const user = this.#services.userActors.get(this.userUUID);
+    if (watching & INBOX && !(this.#watching & INBOX)) await user.watchInbox(this);
+    if (!(watching & INBOX) && this.#watching & INBOX) await user.unwatchInbox(this.sessionUUID);
+    this.#watching = watching;
+    return WATCHABLE_EVENTS.filter((event) => this.watches(event));
+  }
+
   async bind(userUUID: string): Promise<void> {
     if (this.userUUID === userUUID) return;
     if (this.userUUID !== '') await this.unbind();
@@ -194,6 +219,9 @@ export class Session implements ConnectionHandle {
     const { channelActors, userActors } = this.#services;
     await Promise.all([...this.joined].map((channelId) => channelActors.get(channelId).disconnect(this)));
     this.joined.clear();
+    // What the connection watched was the user's: signing out, or in as another user, clears it.
+    if (this.#watching & INBOX) await userActors.get(userUUID).unwatchInbox(this.sessionUUID);
+    this.#watching = 0;
     this.userUUID = '';
     await userActors.get(userUUID).unbind(this.sessionUUID);
   }

@@ -18,6 +18,8 @@ export interface Appended {
   entryId: number;
   /** Set when the send repeats one stored before: that message's own fields, as stored. Nothing new was stored. */
   original?: Pick<NewMessage, 'UUID' | 'createdAt' | 'message'>;
+  /** For a message stored now in a private channel: the recipient's read marker (their unread: seq − it). */
+  recipientSeen?: number;
 }
 
 export interface ChannelHistory {
@@ -53,9 +55,12 @@ export interface HistoryPage {
   messages: ChatMessage[];
 }
 
-type SendReply = [seq: number, entryId: number, repeat: 0] | [number, number, 1, string, string, string];
-const messageSend = new Script<SendReply>('message-send', { keys: 4, args: 11 });
-type StreamEntry = [id: string, fields: string[]];
+type SendReply =
+  | [seq: number, entryId: number, repeat: 0, recipientSeen: number]
+  | [number, number, 1, string, string, string];
+const messageSend = new Script<SendReply>('message-send', { keys: 5, args: 11 });
+/** One history stream entry as XRANGE/XREVRANGE give it. */
+export type StreamEntry = [id: string, fields: string[]];
 const historyPage = new Script<[number, StreamEntry[]]>('history-page', { keys: 1, args: 3, rerunnable: false });
 
 /** How long a send without a clientMessageId is remembered: longer than any settling of a lost reply might take in practice. */
@@ -91,7 +96,13 @@ export class RedisChannelHistory implements ChannelHistory {
         : [k.channelClientMessage(channelId, message.senderUUID, clientMessageId), this.#idempotencyWindowMs];
     const reply = await messageSend.run(
       this.#redis,
-      [k.channelHistory(channelId), k.channelFeed(channelId), k.channelFeedCounter(channelId), dedupeKey],
+      [
+        k.channelHistory(channelId),
+        k.channelFeed(channelId),
+        k.channelFeedCounter(channelId),
+        dedupeKey,
+        k.channelSeen(channelId),
+      ],
       [
         k.channelTopic(channelId),
         message.UUID,
@@ -107,7 +118,7 @@ export class RedisChannelHistory implements ChannelHistory {
       ],
       signal,
     );
-    if (reply[2] === 0) return { seq: reply[0], entryId: reply[1] };
+    if (reply[2] === 0) return { seq: reply[0], entryId: reply[1], recipientSeen: reply[3] };
     return {
       seq: reply[0],
       entryId: reply[1],
@@ -134,7 +145,8 @@ export async function readHistoryPage(
   return { total, messages: entries.map(toChatMessage) };
 }
 
-function toChatMessage([id, fields]: StreamEntry): ChatMessage {
+/** The message a history stream entry holds. */
+export function toChatMessage([id, fields]: StreamEntry): ChatMessage {
   const message: ChatMessage = {
     UUID: '',
     senderUUID: '',

@@ -5,7 +5,7 @@
  *   {users}      the user directory: names, password hashes, the sorted
  *                index, presence — one slot, because a username must be
  *                unique and listed in order across all users;
- *   {u:<uuid>}   one user's access keys;
+ *   {u:<uuid>}   one user's access keys, conversation index and inbox topic;
  *   {c:<id>}     one channel: its history and its feed (the stream every
  *                node's channel actor reads), snapshot and readers.
  *
@@ -62,6 +62,26 @@ export class Keys {
   accessKey(userUUID: string, keyId: string): string {
     return `${this.prefix}{u:${userUUID}}:key:${keyId}`;
   }
+  /**
+   * ZSET of a user's private conversations: member the other participant
+   * (the user, for their notes), score minus the newest message's creation
+   * time — newest first, ties by the other participant's UUID.
+   */
+  userConversations(userUUID: string): string {
+    return `${this.prefix}{u:${userUUID}}:channels`;
+  }
+  /** HASH other participant → seq of the newest message the user's conversation index holds. */
+  userConversationSeqs(userUUID: string): string {
+    return `${this.prefix}{u:${userUUID}}:channels:seq`;
+  }
+  /** HASH other participant → `<sends in flight>:<ms>`: conversations possibly behind their channels. */
+  userConversationsPending(userUUID: string): string {
+    return `${this.prefix}{u:${userUUID}}:channels:pending`;
+  }
+  /** Pub/sub topic of a user's inbox pushes (new messages from others in their private channels). */
+  userInboxTopic(userUUID: string): string {
+    return `${this.prefix}{u:${userUUID}}:inbox`;
+  }
 
   /** STREAM of a channel's messages (its history); entry ID `<seq>-0` for the seq-th message. */
   channelHistory(channelId: string): string {
@@ -90,6 +110,10 @@ export class Keys {
    */
   channelClientMessage(channelId: string, senderUUID: string, clientMessageId: string): string {
     return `${this.prefix}{c:${channelId}}:cmid:${senderUUID}:${clientMessageId}`;
+  }
+  /** HASH user UUID → seq of the last message the user has seen in the channel (their read marker). */
+  channelSeen(channelId: string): string {
+    return `${this.prefix}{c:${channelId}}:seen`;
   }
   /** STRING `<entry id>|<state JSON>`: the channel actor's state after feed entry `<entry id>`. */
   channelSnapshot(channelId: string): string {

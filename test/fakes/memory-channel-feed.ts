@@ -62,7 +62,7 @@ export class MemoryChannelFeed implements ChannelFeed {
   appendMessage(seq: number, frame: Buffer, origin: string, traceparent = ''): Buffer {
     const id = ++this.lastEntryId;
     this.entries.push({ id, kind: 'message', seq, origin, traceparent, frame });
-    return this.#publish(Buffer.concat([Buffer.from(`${id}|m|${seq}|${origin}|${traceparent}|`), frame]));
+    return this.publish(Buffer.concat([Buffer.from(`${id}|m|${seq}|${origin}|${traceparent}|`), frame]));
   }
 
   /** Another node's checkpoint at `entryId` (its state: the ids 1..entryId), then trims what it passed. */
@@ -148,11 +148,12 @@ export class MemoryChannelFeed implements ChannelFeed {
     const id = ++this.lastEntryId;
     if (kind === 'g') this.entries.push({ id, kind: 'nodeGone', nodeId });
     else this.entries.push({ id, kind: kind === 'j' ? 'join' : 'leave', userUUID, nodeId });
-    this.#publish(Buffer.from(`${id}|${kind}|${userUUID}|${nodeId}`));
+    this.publish(Buffer.from(`${id}|${kind}|${userUUID}|${nodeId}`));
     return id;
   }
 
-  #publish(payload: Buffer): Buffer {
+  /** Publishes on the channel's topic (feed entries, and signals). */
+  publish(payload: Buffer): Buffer {
     this.published.push(payload);
     if (this.publishing) {
       setImmediate(() => this.#listener?.(payload));

@@ -15,6 +15,8 @@ import type { MemoryChannelFeed } from './memory-channel-feed.js';
 export class MemoryChannelHistory implements ChannelHistory {
   readonly feed: MemoryChannelFeed;
   readonly messages: ChatMessage[] = [];
+  /** Read markers: user → the seq of the last message they have seen (message-send.lua moves the sender's). */
+  readonly seen = new Map<string, number>();
   /** The next this many appends throw (Redis down). */
   failAppends = 0;
   /** What each send stored: by `<sender> <clientMessageId>`, or by message UUID without one. */
@@ -46,7 +48,9 @@ export class MemoryChannelHistory implements ChannelHistory {
     this.feed.appendMessage(seq, Buffer.from(`${push[0]}${seq}${push[1]}`), originSession, traceparent);
     const stored = { seq, entryId: this.feed.lastEntryId };
     this.#sends.set(key, stored);
-    return stored;
+    this.seen.set(message.senderUUID, seq);
+    const recipientSeen = message.recipientUUID === '0' ? 0 : (this.seen.get(message.recipientUUID) ?? 0);
+    return { ...stored, recipientSeen };
   }
 }
 

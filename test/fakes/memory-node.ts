@@ -6,13 +6,14 @@
  */
 import { ActorRegistry } from '../../src/actors/actor-registry.js';
 import { ChannelActor } from '../../src/actors/channel-actor.js';
-import { PUBLIC_CHANNEL_ID, participantsOfChannel } from '../../src/actors/channel-id.js';
 import { UserActor } from '../../src/actors/user-actor.js';
 import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/handlers/context.js';
+import { PUBLIC_CHANNEL_ID, participantsOfChannel } from '../../src/store/channel-id.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { FAKE_NODE, MemoryChannelFeed } from './memory-channel-feed.js';
 import { MemoryChannelHistory, MemoryHistoryPages } from './memory-channel-history.js';
+import { MemoryChannelSignals, MemoryConversations, MemoryInbox, MemoryReadMarkers } from './memory-signals.js';
 import {
   ManualRevocationWatch,
   MemoryAccessKeys,
@@ -31,6 +32,7 @@ export interface MemoryNode {
   presence: MemoryPresence;
   accessKeys: MemoryAccessKeys;
   revocations: ManualRevocationWatch;
+  inbox: MemoryInbox;
   directory: MemoryUserDirectory;
 }
 
@@ -54,10 +56,18 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
   const presence = new MemoryPresence();
   const accessKeys = new MemoryAccessKeys();
   const revocations = new ManualRevocationWatch();
+  const inbox = new MemoryInbox();
   const directory = new MemoryUserDirectory(presence);
   const userActors = new ActorRegistry(
     (userUUID) =>
-      new UserActor(userUUID, { accessKeys, presence, revocations, accessKeyTtlMs: config.accessKeyTtlMs, log }),
+      new UserActor(userUUID, {
+        accessKeys,
+        presence,
+        inbox,
+        revocations,
+        accessKeyTtlMs: config.accessKeyTtlMs,
+        log,
+      }),
     config.actorIdleMs,
   );
   const channelActors = new ActorRegistry(
@@ -65,6 +75,8 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
       new ChannelActor(channelId, {
         feed: feedOf(channelId),
         history: historyOf(channelId),
+        markers: new MemoryReadMarkers(historyOf(channelId)),
+        signals: new MemoryChannelSignals(historyOf(channelId)),
         pages,
         names: directory,
         log,
@@ -79,9 +91,10 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
     nodeId: FAKE_NODE,
     log,
     directory,
+    conversations: new MemoryConversations(historyOf, inbox),
     pool: new MemoryWorkers(pages),
     userActors,
     channelActors,
   };
-  return { services, feedOf, historyOf, pages, presence, accessKeys, revocations, directory };
+  return { services, feedOf, historyOf, pages, presence, accessKeys, revocations, inbox, directory };
 }

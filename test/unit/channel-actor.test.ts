@@ -7,23 +7,33 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChannelActor } from '../../src/actors/channel-actor.js';
 import type { Subscriber } from '../../src/actors/subscription.js';
+import type { WatchableEvent } from '../../src/protocol/requests.js';
 import { type MemoryNode, memoryNode } from '../fakes/memory-node.js';
 import { isSettled, settle } from '../helpers/async.js';
 
 let sessions = 0;
 
-/** A connection as the channel sees it, recording the message text of every push. */
+/** A connection as the channel sees it, recording the message text of every push, and every signal. */
 class Connection implements Subscriber {
   readonly sessionUUID = `session-${++sessions}`;
   readonly userUUID: string;
   readonly pushed: string[] = [];
+  readonly signals: Record<string, unknown>[] = [];
+  readonly #watching: ReadonlySet<WatchableEvent>;
 
-  constructor(userUUID: string) {
+  constructor(userUUID: string, watching: WatchableEvent[] = []) {
     this.userUUID = userUUID;
+    this.#watching = new Set(watching);
   }
 
   deliver(push: Buffer): void {
-    this.pushed.push(JSON.parse(push.toString()).channelMessage.message);
+    const frame = JSON.parse(push.toString());
+    if (frame.type === 'channelMessage') this.pushed.push(frame.channelMessage.message);
+    else this.signals.push(frame);
+  }
+
+  watches(event: WatchableEvent): boolean {
+    return this.#watching.has(event);
   }
 }
 
@@ -220,5 +230,61 @@ describe('ChannelActor', () => {
     const pub = node.services.channelActors.get('pub');
     const inPublic = await pub.join(new Connection('ub'), undefined);
     assert.deepEqual(JSON.parse(inPublic.usersJson), [{ UUID: 'ub', username: 'Bob' }]);
+  });
+
+  it('tells typing to the joined connections that watch it, on every node, but none of the typist’s own', async () => {
+    const { channel } = publicChannel();
+    const typist = new Connection('ut', ['typing']);
+    const typistElsewhere = new Connection('ut', ['typing']);
+    const watcher = new Connection('uw', ['typing']);
+    const deaf = new Connection('ud', ['inbox']);
+    for (const connection of [typist, typistElsewhere, watcher, deaf]) await join(channel, connection);
+    await channel.typing('ut', '0', true);
+    await settle();
+    assert.deepEqual(watcher.signals, [{ type: 'typing', typing: { userUUID: 'ut', recipientUUID: 0, typing: true } }]);
+    assert.deepEqual([typist.signals, typistElsewhere.signals, deaf.signals], [[], [], []]);
+  });
+
+  it('drops a signal for a connection whose join response is not out yet', async () => {
+    const { channel } = publicChannel();
+    const early = new Connection('ue', ['typing']);
+    const joined = await channel.join(early, undefined); // not activated
+    await channel.typing('ut', '0', true);
+    await settle();
+    joined.subscription.activate();
+    assert.deepEqual(early.signals, []);
+  });
+
+  it('moves a read marker only forward and never past the newest message, and sends a receipt when it moved', async () => {
+    const node = memoryNode();
+    const channel = node.services.channelActors.get('ua:ub');
+    const reader = new Connection('ua');
+    const other = new Connection('ub', ['channelSeen']);
+    await join(channel, other);
+    await join(channel, reader);
+    for (const text of ['one', 'two', 'three']) {
+      await channel.send({
+        senderUUID: 'ub',
+        recipientUUID: 'ua',
+        text,
+        originSession: other.sessionUUID,
+        clientMessageId: undefined,
+        signal: undefined,
+      });
+    }
+    assert.equal(await channel.markSeen('ua', 'ub', 2), 2);
+    assert.equal(await channel.markSeen('ua', 'ub', 1), 2, 'never back');
+    assert.equal(await channel.markSeen('ua', 'ub', 99), 3, 'never past the newest');
+    assert.equal(await channel.markSeen('ua', 'ub', 3), 3);
+    await settle();
+    assert.deepEqual(
+      other.signals.map((s: any) => s.channelSeen),
+      [
+        { userUUID: 'ua', recipientUUID: 'ub', seq: 2 },
+        { userUUID: 'ua', recipientUUID: 'ub', seq: 3 },
+      ],
+      'a receipt each time it moved, none when it did not',
+    );
+    assert.equal(await channel.markSeen('ub', 'ua', 0), 3, 'a sender’s marker is at its own last message');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { channelIdFor, PUBLIC_CHANNEL_ID, participantsOfChannel } from '../../src/actors/channel-id.js';
+import { channelIdFor, PUBLIC_CHANNEL_ID, participantsOfChannel } from '../../src/store/channel-id.js';
 
 const ALICE = '21d4b0aa-da77-4833-a315-1b13f70de65d';
 const BOB = '9c1e0f7a-3b1d-4c55-8f00-0123456789ab';

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       feedCheckpointEvery: 1000,
       feedCheckpointMs: 5000,
       redisClusterNodes: undefined,
+      testCrashAt: undefined,
     });
   });
 
@@ -87,6 +88,7 @@ describe('loadConfig', () => {
       FEED_CHECKPOINT_EVERY: '50',
       FEED_CHECKPOINT_MS: '250',
       REDIS_CLUSTER_NODES: '127.0.0.1:7000, [::1]:7001,localhost:7002',
+      WSCHAT_TEST_CRASH_AT: 'message-stored',
     });
     assert.deepEqual(config, {
       port: 9000,
@@ -120,6 +122,7 @@ describe('loadConfig', () => {
         { host: '::1', port: 7001 },
         { host: 'localhost', port: 7002 },
       ],
+      testCrashAt: 'message-stored',
     });
   });
 

@@ -121,6 +121,16 @@ const valid: Record<RequestType, Record<string, unknown>> = {
   signOut: { type: 'signOut', SUUID: SESSION, id: 'c', ...credentials },
   users: { type: 'users', SUUID: SESSION, id: 'd', ...credentials, users: { offset: 0, limit: 10 } },
   channelJoin: { type: 'channelJoin', SUUID: SESSION, id: 'e', ...credentials, channelJoin: { recipientUUID: 0 } },
+  channels: { type: 'channels', SUUID: SESSION, id: 'i', ...credentials, channels: { offset: 0, limit: 5 } },
+  channelSeen: {
+    type: 'channelSeen',
+    SUUID: SESSION,
+    id: 'j',
+    ...credentials,
+    channelSeen: { recipientUUID: 0, seq: 3 },
+  },
+  typing: { type: 'typing', SUUID: SESSION, id: 'k', ...credentials, typing: { recipientUUID: USER, typing: true } },
+  watch: { type: 'watch', SUUID: SESSION, id: 'l', ...credentials, watch: { events: ['typing', 'inbox'] } },
   channelMessage: {
     type: 'channelMessage',
     SUUID: SESSION,

@@ -35,16 +35,20 @@ function failure(value: unknown, struct: Struct<any, any>): { path: string; refi
 }
 
 describe('the request type table', () => {
-  it('knows exactly the eight request types', () => {
+  it('knows exactly the eight request types of the seed and the four of protocol 1.1', () => {
     assert.deepEqual(Object.keys(requestStructs).sort(), [
       'channelJoin',
       'channelLeave',
       'channelMessage',
       'channelMessages',
+      'channelSeen',
+      'channels',
       'signIn',
       'signOut',
       'signUp',
+      'typing',
       'users',
+      'watch',
     ]);
   });
 

@@ -12,8 +12,10 @@ import { describe, it } from 'node:test';
 import '../../src/store/access-keys.js';
 import '../../src/store/channel-feed.js';
 import '../../src/store/channel-history.js';
+import '../../src/store/conversations.js';
 import '../../src/store/node-registry.js';
 import '../../src/store/presence.js';
+import '../../src/store/read-markers.js';
 import '../../src/store/user-directory.js';
 import { loadScriptSource, Script } from '../../src/store/script.js';
 

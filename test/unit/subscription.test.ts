@@ -9,6 +9,9 @@ class RecordingSubscriber implements Subscriber {
   deliver(frame: Buffer): void {
     this.delivered.push(frame.toString());
   }
+  watches(): boolean {
+    return true;
+  }
 }
 
 const frame = (position: number): Buffer => Buffer.from(`m${position}`);
@@ -107,11 +110,25 @@ describe('Subscription', () => {
   it('delivers the very bytes it was offered', () => {
     const { sub } = subscription();
     const got: Buffer[] = [];
-    const direct = new Subscription({ sessionUUID: 's', userUUID: 'u', deliver: (f) => got.push(f) });
+    const direct = new Subscription({
+      sessionUUID: 's',
+      userUUID: 'u',
+      deliver: (f) => got.push(f),
+      watches: () => false,
+    });
     const bytes = frame(9);
     direct.offer(9, bytes);
     direct.activate();
     assert.equal(got[0], bytes);
     assert.equal(sub.subscriber.sessionUUID, '6f9353ba-92c6-41c2-89f2-60b350bf67e7');
+  });
+
+  it('drops a signal before activation, and delivers one after it, with no seq to skip by', () => {
+    const { sub, subscriber } = subscription();
+    sub.markShown(5);
+    sub.offerSignal(Buffer.from('typing-early'));
+    sub.activate();
+    sub.offerSignal(Buffer.from('typing-late'));
+    assert.deepEqual(subscriber.delivered, ['typing-late']);
   });
 });

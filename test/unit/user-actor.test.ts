@@ -8,6 +8,7 @@ import { describe, it, mock } from 'node:test';
 import { parseAccessKey } from '../../src/actors/access-key.js';
 import { UserActor } from '../../src/actors/user-actor.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { MemoryInbox } from '../fakes/memory-signals.js';
 import { ManualRevocationWatch, MemoryAccessKeys, MemoryPresence } from '../fakes/memory-users.js';
 import { settle } from '../helpers/async.js';
 
@@ -17,7 +18,14 @@ function actor(accessKeyTtlMs = 30 * 86_400_000) {
   const accessKeys = new MemoryAccessKeys();
   const presence = new MemoryPresence();
   const revocations = new ManualRevocationWatch();
-  const user = new UserActor(USER, { accessKeys, presence, revocations, accessKeyTtlMs, log: createLogger('silent') });
+  const user = new UserActor(USER, {
+    accessKeys,
+    presence,
+    inbox: new MemoryInbox(),
+    revocations,
+    accessKeyTtlMs,
+    log: createLogger('silent'),
+  });
   return { user, accessKeys, presence, revocations };
 }
 

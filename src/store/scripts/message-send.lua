@@ -12,6 +12,7 @@
           clientMessageId {c:<id>}:cmid:<sender uuid>:<clientMessageId>, kept
           for the idempotency window; without one {c:<id>}:sent:<message uuid>,
           kept a minute (a run again after a lost reply)
+  KEYS[5] {c:<id>}:seen      HASH user uuid -> seq of the last message the user has seen
 
   ARGV[1] pub/sub topic of the channel ({c:<id>}:push)
   ARGV[2] message uuid
@@ -25,8 +26,10 @@
   ARGV[10] W3C traceparent of the send ('' when not traced)
   ARGV[11] how long the dedupe record (KEYS[4]) is kept, milliseconds
 
-  Returns { seq, entry id, 0 } when stored now: the message's position in
-          history (1 = oldest) and its feed entry's id;
+  Returns { seq, entry id, 0, recipient's marker } when stored now: the
+          message's position in history (1 = oldest), its feed entry's id,
+          and the recipient's read marker in the channel (0 for the public
+          channel); the sender's marker moves to the message;
           { seq, entry id, 1, uuid, created at, text } when it was stored
           before: the first one's, as stored.
 
@@ -37,6 +40,7 @@ local history_key = KEYS[1]
 local feed_key = KEYS[2]
 local counter_key = KEYS[3]
 local dedupe_key = KEYS[4]
+local seen_key = KEYS[5]
 local topic = ARGV[1]
 local message_uuid = ARGV[2]
 local sender_uuid = ARGV[3]
@@ -70,4 +74,10 @@ redis.call('XADD', feed_key, entry_id .. '-0',
   'k', 'm', 'p', seq, 'o', origin_session, 'tp', traceparent, 'f', push_frame)
 redis.call('PUBLISH', topic, entry_id .. '|m|' .. seq .. '|' .. origin_session .. '|' .. traceparent .. '|' .. push_frame)
 redis.call('SET', dedupe_key, seq .. ':' .. entry_id, 'PX', dedupe_ttl_ms)
-return { seq, entry_id, 0 }
+-- One's own messages are never unread.
+redis.call('HSET', seen_key, sender_uuid, seq)
+local recipient_seen = 0
+if recipient ~= '0' then
+  recipient_seen = tonumber(redis.call('HGET', seen_key, recipient) or '0')
+end
+return { seq, entry_id, 0, recipient_seen }
