@@ -71,6 +71,27 @@ describe('Redis key names', () => {
     );
   });
 
+  it('keeps every key name of protocol 1.1: dedupe records, read markers, conversations, inbox', () => {
+    assert.deepEqual(
+      [
+        k.channelClientMessage(CHANNEL, USER, 'c1'),
+        k.channelSeen(CHANNEL),
+        k.userConversations(USER),
+        k.userConversationSeqs(USER),
+        k.userConversationsPending(USER),
+        k.userInboxTopic(USER),
+      ],
+      [
+        `chat:{c:${CHANNEL}}:cmid:${USER}:c1`,
+        `chat:{c:${CHANNEL}}:seen`,
+        `chat:{u:${USER}}:channels`,
+        `chat:{u:${USER}}:channels:seq`,
+        `chat:{u:${USER}}:channels:pending`,
+        `chat:{u:${USER}}:inbox`,
+      ],
+    );
+  });
+
   it('puts REDIS_PREFIX before every name', () => {
     assert.equal(new Keys('x/').channelFeed('pub'), 'x/{c:pub}:mailbox');
   });
