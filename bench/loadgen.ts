@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { hashSync, verify } from '@node-rs/bcrypt';
 import { Redis } from 'ioredis';
+import { channelIdFor } from '../src/store/channel-id.js';
+import { Keys } from '../src/store/keys.js';
 import { type BenchClient, connectClient, type ServerKind } from './lib/clients.js';
 import { inBatches, pace, sleep } from './lib/pacer.js';
 import { cpuMicros, rssBytes } from './lib/proc.js';
@@ -22,7 +24,17 @@ export interface LoadgenTask {
   /** A few-second smoke instead of the full scenario. */
   quick: boolean;
   /** Variant options the scenario reads (e.g. clientMessageId: send idempotently). */
-  options?: { clientMessageId?: boolean };
+  options?: LoadgenOptions;
+}
+
+/** What a scenario's variants change. */
+export interface LoadgenOptions {
+  /** send: send each message with a clientMessageId. */
+  clientMessageId?: boolean;
+  /** channels: how many private conversations the user has. */
+  conversations?: number;
+  /** typing: run the typing storm beside the fan-out. */
+  typing?: boolean;
 }
 
 const PASSWORD = 'bench password';
@@ -388,6 +400,114 @@ async function poolOrInline(task: LoadgenTask) {
   };
 }
 
+/**
+ * Gives `userUUID` `count` private conversations, one message each, written
+ * straight into our storage format (history entry, conversation index,
+ * the other participant's name): seeding 10,000 through the protocol would
+ * take 10,000 sign-ups.
+ */
+async function seedConversations(redisUrl: string, userUUID: string, count: number): Promise<void> {
+  const keys = new Keys('chat:');
+  const redis = new Redis(redisUrl);
+  try {
+    const newest = Date.now();
+    for (let i = 0; i < count; ) {
+      const pipeline = redis.pipeline();
+      for (const end = Math.min(count, i + 500); i < end; i++) {
+        const other = randomUUID();
+        const createdAt = newest - i * 1000;
+        const channelId = channelIdFor(userUUID, other);
+        const fields = ['id', randomUUID(), 's', other, 'r', userUUID, 'm', text(i), 't', String(createdAt)];
+        pipeline.xadd(keys.channelHistory(channelId), '1-0', ...fields);
+        pipeline.hset(keys.userNames, other, `bench-other-${i}`);
+        pipeline.zadd(keys.userConversations(userUUID), -createdAt, other);
+        pipeline.hset(keys.userConversationSeqs(userUUID), other, 1);
+      }
+      await pipeline.exec();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * `channels` pages of `limit` 10 for a user with options.conversations
+ * private conversations: the first page, the last page, and pages at random
+ * offsets — whether the cost depends on how many conversations there are.
+ */
+async function channelsPage(task: LoadgenTask) {
+  const conversations = task.options?.conversations ?? 10;
+  const [client] = await crowd(task, 1, 1, `conversations${conversations}-`);
+  await seedConversations(task.redisUrl, (client!.credentials as { userUUID: string }).userUUID, conversations);
+  const total = conversations + 1; // the public channel is the list's first entry
+  const limit = 10;
+  const requests = task.quick ? 30 : 300;
+  const pages: Record<string, () => number> = {
+    first: () => 0,
+    last: () => total - limit,
+    random: () => Math.floor(Math.random() * (total - limit + 1)),
+  };
+  const latencyMs: Record<string, ReturnType<typeof summarize>> = {};
+  for (const [name, offsetOf] of Object.entries(pages)) {
+    const latencies = new Samples();
+    for (let i = 0; i < requests; i++) {
+      const start = performance.now();
+      const received = await client!.channels(offsetOf(), limit);
+      latencies.push(performance.now() - start);
+      if (received !== limit) throw new Error(`${name} page: ${received} entries, expected ${limit}`);
+    }
+    latencyMs[name] = summarize(latencies.values());
+  }
+  close([client!]);
+  return { conversations, limit, latencyMs };
+}
+
+/**
+ * The fan-out workload, with (options.typing) or without a typing storm
+ * beside it: 200 more connections (40 users, 5 connections each) joined in
+ * pairs to 20 private channels and watching typing, each sending
+ * `typing: true` every 3 s. Both variants have the 200 connections; only
+ * the storm differs.
+ */
+async function typingBeside(task: LoadgenTask) {
+  const { clients, senders, deliveriesPerMessage, setWindow } = await publicCrowd(task);
+  const channels = task.quick ? 4 : 20;
+  const perUser = 5;
+  const users = channels * 2;
+  const typists = await crowd(task, users * perUser, users, 'typist');
+  // Client j is signed in as user j % users; users 2p and 2p+1 share channel p.
+  const uuidOf = (user: number) => (typists[user]!.credentials as { userUUID: string }).userUUID;
+  const partnerOf = (j: number) => uuidOf((j % users) ^ 1);
+  await inBatches(typists, 50, async (typist) => {
+    const j = typists.indexOf(typist);
+    await typist.joinPrivate(partnerOf(j));
+    await typist.watch(['typing']);
+  });
+  let typingDelivered = 0;
+  for (const typist of typists) typist.onSignal(() => typingDelivered++);
+  const warmupMs = task.quick ? 500 : 2000;
+  const windowMs = task.quick ? 2000 : 8000;
+  let typingSent = 0;
+  const storm = task.options?.typing
+    ? pace(typists.length / 3, warmupMs + windowMs, (i) => {
+        typingSent++;
+        void typists[i % typists.length]!.typing(partnerOf(i % typists.length), true).catch(() => {});
+      })
+    : Promise.resolve(0);
+  const [step] = await Promise.all([
+    runStep(task, senders, deliveriesPerMessage, 200, warmupMs, windowMs, setWindow),
+    storm,
+  ]);
+  close([...clients, ...typists]);
+  return {
+    ...step,
+    typingSent,
+    typingDelivered,
+    // Each typing signal reaches the other user's connections in the channel.
+    typingDeliveredRatio: typingSent ? typingDelivered / (typingSent * perUser) : NaN,
+  };
+}
+
 function close(clients: BenchClient[]): void {
   for (const client of clients) client.close();
 }
@@ -401,6 +521,8 @@ const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
   storm,
   pool: poolOrInline,
   send,
+  channels: channelsPage,
+  typing: typingBeside,
 };
 
 const task = JSON.parse(process.argv[2] ?? '{}') as LoadgenTask;

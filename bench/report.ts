@@ -126,6 +126,30 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       },
     ],
   },
+  channels: {
+    variants: ['10,000', '10'],
+    metrics: (['first', 'last', 'random'] as const).flatMap((page) =>
+      (['p50', 'p99'] as const).map((p) => ({
+        label: `\`channels\` limit 10, ${page} page ${p} (ms)`,
+        get: (r: any) => r.latencyMs[page][p],
+        ...(p === 'p99' ? { target: { text: '≤ 1.5× 10', met: (o: number, t: number) => o <= 1.5 * t } } : {}),
+      })),
+    ),
+  },
+  typing: {
+    variants: ['typing storm', 'fan-out alone'],
+    metrics: [
+      { label: 'chat latency p50 (ms)', get: (r) => r.latencyMs.p50 },
+      {
+        label: 'chat latency p99 (ms)',
+        get: (r) => r.latencyMs.p99,
+        target: { text: '≤ 1.2× alone', met: (o, a) => o <= 1.2 * a },
+      },
+      { label: 'chat delivered / expected', get: (r) => r.deliveredRatio },
+      { label: 'typing signals sent', get: (r) => r.typingSent },
+      { label: 'typing pushes delivered / expected', get: (r) => r.typingDeliveredRatio },
+    ],
+  },
   pool: {
     variants: ['pool', 'inline'],
     metrics: [

@@ -16,6 +16,7 @@ import { freePort, startRedisServer } from '../src/store/redis-server-process.js
 import { startNodeServer, type TestServer } from '../test/helpers/server.js';
 import type { ServerKind } from './lib/clients.js';
 import { median } from './lib/stats.js';
+import type { LoadgenOptions } from './loadgen.js';
 import { type Report, renderReport, withKeptNotes } from './report.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -29,7 +30,7 @@ interface Variant {
   kind: ServerKind;
   env?: Record<string, string>;
   /** What the load generator does differently for this variant. */
-  options?: { clientMessageId?: boolean };
+  options?: LoadgenOptions;
   /** Another server script speaking `kind`'s protocol (the floor's bare server). */
   script?: string;
 }
@@ -63,6 +64,22 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
     variants: [
       { name: 'clientMessageId', kind: 'ours', options: { clientMessageId: true } },
       { name: 'plain', kind: 'ours' },
+    ],
+  },
+  // A conversation list page for a user with 10,000 conversations against one with 10.
+  {
+    name: 'channels',
+    variants: [
+      { name: '10,000', kind: 'ours', options: { conversations: 10_000 } },
+      { name: '10', kind: 'ours', options: { conversations: 10 } },
+    ],
+  },
+  // The fan-out with a typing storm beside it, against the same fan-out without.
+  {
+    name: 'typing',
+    variants: [
+      { name: 'typing storm', kind: 'ours', options: { typing: true } },
+      { name: 'fan-out alone', kind: 'ours', options: { typing: false } },
     ],
   },
 ];

@@ -20,8 +20,18 @@ export interface BenchClient {
   history(offset: number, limit: number): Promise<number>;
   /** A page by cursor: the `limit` messages below `before` (ours only: the peer has no cursor). */
   historyBefore(before: number, limit: number): Promise<number>;
+  /** Ours only: joins a private channel with `recipientUUID`. */
+  joinPrivate(recipientUUID: string): Promise<void>;
+  /** Ours only: sets the connection's watched events. */
+  watch(events: string[]): Promise<void>;
+  /** Ours only: tells a channel the user is typing. */
+  typing(recipientUUID: string | 0, typing: boolean): Promise<void>;
+  /** Ours only: a page of the conversation list; how many entries it held. */
+  channels(offset: number, limit: number): Promise<number>;
   /** Called with the send time carried by each pushed message. */
   onPush(handler: (sentAt: number) => void): void;
+  /** Called for each other push (typing, receipts, inbox). */
+  onSignal(handler: () => void): void;
   close(): void;
 }
 
@@ -45,6 +55,7 @@ class OursClient implements BenchClient {
   #auth: { userUUID: string; userAccessKey: string } = { userUUID: '', userAccessKey: '' };
   #pending: { resolve: (frame: any) => void; reject: (error: Error) => void }[] = [];
   #onPush: (sentAt: number) => void = () => {};
+  #onSignal: () => void = () => {};
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -107,8 +118,29 @@ class OursClient implements BenchClient {
     return reply.channelMessages.messagesReceived;
   }
 
+  async joinPrivate(recipientUUID: string): Promise<void> {
+    await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID } });
+  }
+
+  async watch(events: string[]): Promise<void> {
+    await this.#request({ type: 'watch', ...this.#auth, watch: { events } });
+  }
+
+  async typing(recipientUUID: string | 0, typing: boolean): Promise<void> {
+    await this.#request({ type: 'typing', ...this.#auth, typing: { recipientUUID, typing } });
+  }
+
+  async channels(offset: number, limit: number): Promise<number> {
+    const reply = await this.#request({ type: 'channels', ...this.#auth, channels: { offset, limit } });
+    return reply.channels.received;
+  }
+
   onPush(handler: (sentAt: number) => void): void {
     this.#onPush = handler;
+  }
+
+  onSignal(handler: () => void): void {
+    this.#onSignal = handler;
   }
 
   close(): void {
@@ -127,7 +159,10 @@ class OursClient implements BenchClient {
     if (!isResponse) {
       // A push: read the send time without parsing the whole frame.
       const at = data.indexOf(MESSAGE_MARKER);
-      if (at === -1) return;
+      if (at === -1) {
+        this.#onSignal();
+        return;
+      }
       const start = at + MESSAGE_MARKER.length;
       this.#onPush(Number(data.toString('latin1', start, data.indexOf(SEMICOLON, start))));
       return;
@@ -195,6 +230,24 @@ class PeerClient implements BenchClient {
   async historyBefore(): Promise<number> {
     throw new Error('the peer has no cursor paging');
   }
+
+  async joinPrivate(): Promise<void> {
+    throw new Error('ours only');
+  }
+
+  async watch(): Promise<void> {
+    throw new Error('the peer has no watch');
+  }
+
+  async typing(): Promise<void> {
+    throw new Error('the peer has no typing');
+  }
+
+  async channels(): Promise<number> {
+    throw new Error('the peer has no conversation list');
+  }
+
+  onSignal(): void {}
 
   onPush(handler: (sentAt: number) => void): void {
     this.#socket.on('message', (message: { message: string }) => handler(sentAtOf(message.message)));
