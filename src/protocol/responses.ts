@@ -5,6 +5,9 @@
  */
 import type { ErrorCode } from './errors.js';
 import { PUBLIC_RECIPIENT } from './requests.js';
+import type { ChannelUser, UserEntry } from './wire.js';
+
+export type { ChannelUser, UserEntry };
 
 /** A chat message before it is stored (recipient `'0'` = public). */
 export interface NewMessage {
@@ -19,17 +22,6 @@ export interface NewMessage {
 /** A stored chat message: with its seq, its position in its channel's history (1 = oldest). */
 export interface ChatMessage extends NewMessage {
   seq: number;
-}
-
-export interface UserEntry {
-  UUID: string;
-  Username: string;
-  OnLine: boolean;
-}
-
-export interface ChannelUser {
-  UUID: string;
-  username: string;
 }
 
 /**

@@ -47,3 +47,12 @@ export class Gate {
     if (this.#closed !== undefined) await this.#closed;
   }
 }
+
+/** Resolves once `condition()` holds, checking every 5 ms; fails naming `what` after `withinMs`. */
+export async function until(condition: () => boolean, what: string, withinMs = 2000): Promise<void> {
+  const started = performance.now();
+  while (!condition()) {
+    if (performance.now() - started > withinMs) throw new Error(`not within ${withinMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
