@@ -45,8 +45,10 @@ for (const backend of REDIS_BACKENDS) {
         assert.equal(await usersCode(onB), 5, 'the notice was lost, but B no longer trusts what it cached');
       });
     } else {
-      // A cluster client replaces a cut subscriber without a word: B notices by its own beacons.
-      it('refuses it within a second too when B’s pub/sub connection was cut just before the sign-out', async (t) => {
+      // A cluster client replaces a cut subscriber without a word: B notices by its own beacons, within
+      // 0.75 s of beacon time (docs/architecture.md); 5 s here, for a loaded machine's late timers. Trust
+      // in the cached check would otherwise last up to a minute.
+      it('refuses it soon too when B’s pub/sub connection was cut just before the sign-out', async (t) => {
         const user = await c.user(A, 'cut');
         const onB = await c.connectAs(B, user.client.auth);
         assert.equal(await usersCode(onB), 0);
@@ -56,7 +58,7 @@ for (const backend of REDIS_BACKENDS) {
         const refused = await pollUntil(
           () => usersCode(onB),
           (code) => code === 5,
-          1000,
+          5000,
           50,
         );
         assert.equal(refused.value, 5, `still accepted ${refused.ms} ms after the sign-out`);
