@@ -55,6 +55,8 @@ export interface Config {
   workerQueueMax: number;
   /** HISTORY_IN_POOL: read and serialize history pages in the worker pool (true) or on the main thread. Default true. */
   historyInPool: boolean;
+  /** WEB_UI: serve the chat web page (web/) at GET / on the same port. Default true. */
+  webUi: boolean;
   /** STATS_INTERVAL_MS: log event-loop delay, connection count and memory this often; 0 = never. Default 0. */
   statsIntervalMs: number;
   /** ACTOR_IDLE_MS: an actor idle this long (and holding nothing) is evicted. Default 60000. */
@@ -168,6 +170,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerNice: integer(env, 'WORKER_NICE', 19, 0, 19),
     workerQueueMax: integer(env, 'WORKER_QUEUE_MAX', 512, 1, 1_000_000),
     historyInPool: boolean(env, 'HISTORY_IN_POOL', true),
+    webUi: boolean(env, 'WEB_UI', true),
     statsIntervalMs: integer(env, 'STATS_INTERVAL_MS', 0, 0, 3_600_000),
     actorIdleMs: integer(env, 'ACTOR_IDLE_MS', 60_000, 10, 86_400_000),
     nodeTtlMs: integer(env, 'NODE_TTL_MS', 15_000, 1000, 3_600_000),

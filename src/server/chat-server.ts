@@ -1,6 +1,7 @@
 /**
  * The HTTP listener: upgrades `/ws` (a query string allowed) to WebSocket,
- * answers every other request with 404, pings every connection on the
+ * serves the web page (web-ui.ts) unless WEB_UI=false, answers every other
+ * request with 404, pings every connection on the
  * heartbeat, and shuts down gracefully.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -8,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../handlers/context.js';
 import { Session } from './session.js';
+import { WebUi } from './web-ui.js';
 
 export const WS_PATH = '/ws';
 
@@ -29,8 +31,11 @@ export class ChatServer {
 
   constructor(services: Services) {
     this.#services = services;
+    const webUi = services.config.webUi ? new WebUi() : undefined;
     this.#http = createServer((request, response) => {
-      const isWsPath = pathOf(request) === WS_PATH;
+      const path = pathOf(request);
+      if (webUi?.serve(request, response, path)) return;
+      const isWsPath = path === WS_PATH;
       response.writeHead(isWsPath ? 426 : 404, { 'content-type': 'text/plain' });
       response.end(isWsPath ? 'Upgrade Required\n' : 'Not Found\n');
     });

@@ -103,10 +103,11 @@ async function assertServed(client: ChatClient): Promise<void> {
 }
 
 describe('transport', () => {
-  const h = useHarness({ HEARTBEAT_MS: String(HEARTBEAT_MS) });
+  // The web page off: every plain HTTP path is 404 (test/integration/web-ui.test.ts has it on).
+  const h = useHarness({ HEARTBEAT_MS: String(HEARTBEAT_MS), WEB_UI: 'false' });
 
   describe('paths', () => {
-    it('answers plain HTTP requests on /, /ws/ and other paths with 404', async () => {
+    it('answers plain HTTP requests on /, /ws/ and other paths with 404 when WEB_UI=false', async () => {
       for (const path of ['/', '/ws/', '/other', '/wsx', '/ws/x', '/WS']) {
         assert.equal(await httpGet(h.server.port, path), 404, path);
       }
