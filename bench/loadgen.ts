@@ -523,6 +523,7 @@ const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
   send,
   channels: channelsPage,
   typing: typingBeside,
+  metrics: fanout,
 };
 
 const task = JSON.parse(process.argv[2] ?? '{}') as LoadgenTask;

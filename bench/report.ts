@@ -136,6 +136,19 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       })),
     ),
   },
+  metrics: {
+    variants: ['metrics on', 'metrics off'],
+    metrics: [
+      { label: 'latency p50 (ms)', get: (r) => r.latencyMs.p50 },
+      { label: 'latency p99 (ms)', get: (r) => r.latencyMs.p99 },
+      { label: 'delivered / expected', get: (r) => r.deliveredRatio },
+      {
+        label: 'server CPU µs per delivery',
+        get: (r) => r.serverCpuMicrosPerDelivery,
+        target: { text: '≤ 1.05× off', met: (on, off) => on <= 1.05 * off },
+      },
+    ],
+  },
   typing: {
     variants: ['typing storm', 'fan-out alone'],
     metrics: [

@@ -74,6 +74,14 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
       { name: '10', kind: 'ours', options: { conversations: 10 } },
     ],
   },
+  // The fan-out with Prometheus metrics counted against the same with METRICS=false: their cost on the hot path.
+  {
+    name: 'metrics',
+    variants: [
+      { name: 'metrics on', kind: 'ours', env: { METRICS: 'true' } },
+      { name: 'metrics off', kind: 'ours', env: { METRICS: 'false' } },
+    ],
+  },
   // The fan-out with a typing storm beside it, against the same fan-out without.
   {
     name: 'typing',
@@ -105,9 +113,10 @@ async function startVariant(variant: Variant, redisUrl: string): Promise<TestSer
       PORT: '0',
       REDIS_URL: redisUrl,
       LOG_LEVEL: 'info',
-      // The bench measures the server, not its per-connection rate limits.
+      // The bench measures the server, not its per-connection rate limits; every load comes from one address.
       RATE_LIMIT_PER_SEC: '1000000',
       RATE_LIMIT_BURST: '1000000',
+      MAX_CONNECTIONS_PER_IP: '0',
       ...variant.env,
     });
   }

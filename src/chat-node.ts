@@ -18,6 +18,7 @@ import { PUBLIC_CHANNEL_ID, participantsOfChannel } from './store/channel-id.js'
 import { RedisChannelSignals } from './store/channel-signals.js';
 import { ControlTopic } from './store/control-topic.js';
 import { RedisConversations } from './store/conversations.js';
+import { DURABILITY_PROMISES, readDurability } from './store/durability.js';
 import { RedisInbox } from './store/inbox.js';
 import { Keys } from './store/keys.js';
 import { NodeRegistry } from './store/node-registry.js';
@@ -28,10 +29,18 @@ import { connectRedis, createRedisClient, type RedisTarget } from './store/redis
 import { RedisUserDirectory } from './store/user-directory.js';
 import { startEventLoopStats } from './telemetry/event-loop-stats.js';
 import type { Logger } from './telemetry/logger.js';
+import { type ChatMetrics, NO_METRICS, PromMetrics } from './telemetry/metrics.js';
 import { WorkerPool } from './workers/pool.js';
 
 /** Longest wait for Redis at start-up. */
 const STARTUP_REDIS_TIMEOUT_MS = 10_000;
+
+const isLoopback = (host: string): boolean => /^(127\.|::1$|localhost$)/.test(host);
+
+/** A node that must not start, with the reason in words for the operator. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
 
 export interface ChatNode {
   readonly nodeId: string;
@@ -50,10 +59,25 @@ export async function startChatNode(
   const clientOptions = { target, commandTimeoutMs: config.redisCommandTimeoutMs };
   const redis = createRedisClient({ ...clientOptions, connectionName: `wschat:${nodeId}` });
   const subscriber = createRedisClient({ ...clientOptions, connectionName: `wschat:${nodeId}:sub` });
+  let server: ChatServer | undefined;
+  const metrics: ChatMetrics = config.metrics
+    ? new PromMetrics({ connections: () => server?.connections ?? 0, workerQueueLength: () => pool.queueLength })
+    : NO_METRICS;
   for (const client of [redis, subscriber]) {
-    client.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+    client.on('error', (error) => {
+      metrics.redisError();
+      log.warn({ err: error }, 'redis connection error');
+    });
   }
   await Promise.all([redis, subscriber].map((client) => connectRedis(client, STARTUP_REDIS_TIMEOUT_MS)));
+  const durability = await readDurability(redis);
+  const promise = { durability, promise: DURABILITY_PROMISES[durability] };
+  if (durability === 'none' && config.redisRequirePersistence) {
+    await Promise.allSettled([redis.quit(), subscriber.quit()]);
+    throw new StartupError(`REDIS_REQUIRE_PERSISTENCE is set and ${DURABILITY_PROMISES.none}`);
+  }
+  if (durability === 'none' || durability === 'unknown') log.warn(promise, 'redis persistence');
+  else log.info(promise, 'redis persistence');
 
   const keys = new Keys(config.redisPrefix);
   const pubsub = new PubSub(subscriber);
@@ -100,6 +124,7 @@ export async function startChatNode(
   const channelActors = new ActorRegistry(
     (channelId) =>
       new ChannelActor(channelId, {
+        metrics,
         feed: feedOf(channelId),
         history: new RedisChannelHistory(redis, keys, channelId, config.idempotencyWindowMs),
         markers: new RedisReadMarkers(redis, keys, channelId),
@@ -134,6 +159,7 @@ export async function startChatNode(
   await nodeWatch.start();
 
   const services: Services = {
+    metrics,
     config,
     nodeId,
     log,
@@ -143,18 +169,25 @@ export async function startChatNode(
     userActors,
     channelActors,
   };
-  const server = new ChatServer(services);
-  const port = await server.listen(config.port, config.host);
+  const running = new ChatServer(services, { pingRedis: () => redis.ping(), durability });
+  server = running;
+  const port = await running.listen(config.port, config.host);
   log.info({ host: config.host, port, path: WS_PATH, nodeId }, 'listening');
+  if (config.allowedOrigins === '*' && !isLoopback(config.host)) {
+    log.warn(
+      { host: config.host },
+      'ALLOWED_ORIGINS is *: any web page can open connections to this server with its visitors’ browsers; list your sites',
+    );
+  }
   const stopStats =
-    config.statsIntervalMs > 0 ? startEventLoopStats(log, config.statsIntervalMs, () => server.connections) : () => {};
+    config.statsIntervalMs > 0 ? startEventLoopStats(log, config.statsIntervalMs, () => running.connections) : () => {};
 
   return {
     nodeId,
     port,
     stop: async () => {
-      log.info({ connections: server.connections }, 'shutting down');
-      await server.close();
+      log.info({ connections: running.connections }, 'shutting down');
+      await running.close();
       stopStats();
       control.stop();
       clearInterval(channelTicks);
@@ -163,6 +196,7 @@ export async function startChatNode(
       await nodeWatch.stop().catch((error: unknown) => log.warn({ err: error }, 'could not leave presence'));
       await pool.close();
       await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      metrics.stop();
     },
   };
 }

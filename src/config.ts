@@ -3,6 +3,7 @@
  * value stops the server with a message naming the variable. The README's
  * configuration table mirrors this file.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 export interface Config {
@@ -57,6 +58,23 @@ export interface Config {
   historyInPool: boolean;
   /** WEB_UI: serve the chat web page (web/) at GET / on the same port. Default true. */
   webUi: boolean;
+  /** METRICS: count, and serve Prometheus metrics at GET /metrics. Default true. */
+  metrics: boolean;
+  /**
+   * MAX_CONNECTIONS: connections one node serves; more are refused at the upgrade with 503. Default: the
+   * process's open-files limit less 1,024, so Redis reconnects, workers and logs still get descriptors.
+   */
+  maxConnections: number;
+  /** MAX_CONNECTIONS_PER_IP: connections from one address to one node (429 past it); 0 = no limit. Default 1000. */
+  maxConnectionsPerIp: number;
+  /** MAX_CHANNELS_PER_CONNECTION: channels one connection may be joined to; error 10 past it. Default 1000. */
+  maxChannelsPerConnection: number;
+  /** HANDSHAKE_TIMEOUT_MS: an HTTP request or upgrade whose headers have not all arrived by then is dropped. Default 10000. */
+  handshakeTimeoutMs: number;
+  /** ALLOWED_ORIGINS: `*` (default) or a comma-separated list; a browser upgrade from another Origin gets 403. */
+  allowedOrigins: '*' | readonly string[];
+  /** REDIS_REQUIRE_PERSISTENCE: refuse to start on a Redis that keeps nothing on disk. Default false. */
+  redisRequirePersistence: boolean;
   /** STATS_INTERVAL_MS: log event-loop delay, connection count and memory this often; 0 = never. Default 0. */
   statsIntervalMs: number;
   /** ACTOR_IDLE_MS: an actor idle this long (and holding nothing) is evicted. Default 60000. */
@@ -142,7 +160,38 @@ const nameOf = (setting: SettingName): string => (typeof setting === 'string' ? 
 const LOG_LEVELS = /^(fatal|error|warn|info|debug|trace|silent)$/;
 const DAY_MS = 86_400_000;
 
-export function loadConfig(env: Env = process.env): Config {
+/** Descriptors kept free below the open-files limit by the default MAX_CONNECTIONS. */
+const DESCRIPTOR_HEADROOM = 1024;
+
+/** The process's soft open-files limit (Linux: /proc/self/limits); 10,240 where it cannot be read. */
+export function openFilesLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isInteger(soft) && soft > 0 ? soft : 10_240;
+  } catch {
+    return 10_240;
+  }
+}
+
+export const defaultMaxConnections = (openFiles: number): number => Math.max(100, openFiles - DESCRIPTOR_HEADROOM);
+
+/** `*`, or each origin of the list in the form browsers send (scheme://host[:port], lower case). */
+function origins(env: Env): '*' | readonly string[] {
+  const raw = (env.ALLOWED_ORIGINS ?? '*').trim();
+  if (raw === '*' || raw === '') return '*';
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim().toLowerCase().replace(/\/$/, '');
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`ALLOWED_ORIGINS must be * or origins like https://chat.example.com, got "${entry}"`);
+    }
+    return origin;
+  });
+}
+
+export function loadConfig(env: Env = process.env, openFiles: number = openFilesLimit()): Config {
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
@@ -171,6 +220,13 @@ export function loadConfig(env: Env = process.env): Config {
     workerQueueMax: integer(env, 'WORKER_QUEUE_MAX', 512, 1, 1_000_000),
     historyInPool: boolean(env, 'HISTORY_IN_POOL', true),
     webUi: boolean(env, 'WEB_UI', true),
+    metrics: boolean(env, 'METRICS', true),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', defaultMaxConnections(openFiles), 1, 10_000_000),
+    maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1000, 0, 10_000_000),
+    maxChannelsPerConnection: integer(env, 'MAX_CHANNELS_PER_CONNECTION', 1000, 1, 1_000_000),
+    handshakeTimeoutMs: integer(env, 'HANDSHAKE_TIMEOUT_MS', 10_000, 100, 600_000),
+    allowedOrigins: origins(env),
+    redisRequirePersistence: boolean(env, 'REDIS_REQUIRE_PERSISTENCE', false),
     statsIntervalMs: integer(env, 'STATS_INTERVAL_MS', 0, 0, 3_600_000),
     actorIdleMs: integer(env, 'ACTOR_IDLE_MS', 60_000, 10, 86_400_000),
     nodeTtlMs: integer(env, 'NODE_TTL_MS', 15_000, 1000, 3_600_000),

@@ -4,7 +4,7 @@
  * what is in flight, close connections with 1001, flush, exit 0 within 10 s.
  */
 import { randomUUID } from 'node:crypto';
-import { type ChatNode, startChatNode } from './chat-node.js';
+import { type ChatNode, StartupError, startChatNode } from './chat-node.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { locateRedis, type RedisLocation, RedisUnavailableError } from './store/redis-location.js';
 import { createLogger } from './telemetry/logger.js';
@@ -45,7 +45,10 @@ async function main(): Promise<void> {
     node = await startChatNode(config, location.target, log, nodeId);
   } catch (error) {
     await location.stop();
-    throw error;
+    if (!(error instanceof StartupError)) throw error;
+    log.fatal(error.message);
+    console.error(`wschat: ${error.message}`);
+    process.exit(1);
   }
 
   let stopping = false;

@@ -13,6 +13,7 @@
  * nothing else up. A failing Redis call propagates as it is: the session
  * turns it into error 11 (and logs it) in one place.
  */
+
 import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import {
@@ -30,6 +31,7 @@ import type { FeedEntry } from '../store/feed-entry.js';
 import type { ReadMarkers } from '../store/read-markers.js';
 import type { UserNames } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { ChatMetrics } from '../telemetry/metrics.js';
 import { contextFromTraceparent, isTracing, traceparentOf, tracer, withSpan } from '../telemetry/tracing.js';
 import type { HistoryPages } from '../workers/history-page.js';
 import type { Actor } from './actor-registry.js';
@@ -42,6 +44,7 @@ import { PublicMembership } from './public-membership.js';
 import { type Subscriber, Subscription } from './subscription.js';
 
 export interface ChannelActorDeps {
+  metrics: ChatMetrics;
   /** The channel's feed, as this node reads it. */
   feed: ChannelFeed;
   history: ChannelHistory;
@@ -244,6 +247,7 @@ export class ChannelActor implements Actor {
   /** The topic reconnected: anything published meanwhile is read from the stream. */
   resync(): void {
     if (!this.#listening) return;
+    this.#deps.metrics.feedResynced();
     // Entries the topic missed are not applied yet: a join must read history, not reuse a page.
     this.#joinView.reset();
     this.#reader.resync().catch((error: unknown) => {
@@ -282,6 +286,7 @@ export class ChannelActor implements Actor {
       request.signal,
     );
     if (original === undefined) {
+      this.#deps.metrics.messageStored();
       return { head, seq, createdAt: message.createdAt, entryId, repeated: false, recipientSeen: recipientSeen ?? 0 };
     }
     const first = { ...message, ...original };
@@ -340,6 +345,7 @@ export class ChannelActor implements Actor {
     }
     span?.setAttribute('wschat.recipients', offered);
     span?.end();
+    if (offered > 0) this.#deps.metrics.pushed(offered, lagSince(entry.frame));
   }
 
   /**
@@ -409,4 +415,16 @@ function shown(page: LatestPage, since: number | undefined): { messagesJson: str
     return { messagesJson: jsonArray(page.items.slice(0, RECOVERY_LIMIT)), recovered: false };
   }
   return { messagesJson: jsonArray(page.items.slice(0, newer)), recovered: true };
+}
+
+const CREATED_AT = Buffer.from('"createdAt":"');
+/** The ISO time's length: 2024-01-01T00:00:00.000Z. */
+const ISO_LENGTH = 24;
+
+/** Seconds since the message in a push frame was stored (its `createdAt`, read without parsing the frame). */
+function lagSince(frame: Buffer): number {
+  const at = frame.indexOf(CREATED_AT);
+  if (at === -1) return 0;
+  const start = at + CREATED_AT.length;
+  return Math.max(0, Date.now() - Date.parse(frame.toString('latin1', start, start + ISO_LENGTH))) / 1000;
 }

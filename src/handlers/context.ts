@@ -3,6 +3,7 @@
  * the authenticated caller. A handler returns the response frame (or
  * throws a ProtocolError); the session sends it.
  */
+
 import type { ActorRegistry } from '../actors/actor-registry.js';
 import type { ChannelActor } from '../actors/channel-actor.js';
 import type { Subscriber } from '../actors/subscription.js';
@@ -12,6 +13,7 @@ import type { RequestOf, RequestType, WatchableEvent } from '../protocol/request
 import type { Conversations } from '../store/conversations.js';
 import type { UserDirectory } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { ChatMetrics } from '../telemetry/metrics.js';
 import type { Workers } from '../workers/pool.js';
 
 export interface Services {
@@ -27,6 +29,7 @@ export interface Services {
   pool: Workers;
   userActors: ActorRegistry<UserActor>;
   channelActors: ActorRegistry<ChannelActor>;
+  metrics: ChatMetrics;
 }
 
 /** The connection as handlers see it. */

@@ -1,6 +1,7 @@
 /**
  * The HTTP listener: upgrades `/ws` (a query string allowed) to WebSocket,
- * serves the web page (web-ui.ts) unless WEB_UI=false, answers every other
+ * answers /healthz and /readyz (health.ts) and /metrics, serves the web page (web-ui.ts)
+ * unless WEB_UI=false, answers every other
  * request with 404, pings every connection on the
  * heartbeat, and shuts down gracefully.
  */
@@ -8,6 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../handlers/context.js';
+import { Health, type Readiness } from './health.js';
 import { Session } from './session.js';
 import { WebUi } from './web-ui.js';
 
@@ -28,13 +30,31 @@ export class ChatServer {
     this.#sessions.delete(session);
   };
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Open connections per remote address (MAX_CONNECTIONS_PER_IP). */
+  readonly #perAddress = new Map<string, number>();
 
-  constructor(services: Services) {
+  readonly #health: Health;
+
+  constructor(services: Services, readiness: Readiness) {
     this.#services = services;
+    this.#health = new Health(readiness);
     const webUi = services.config.webUi ? new WebUi() : undefined;
-    this.#http = createServer((request, response) => {
+    const handshakeMs = services.config.handshakeTimeoutMs;
+    const timeouts = {
+      // A request (or upgrade) whose headers have not all arrived by then is dropped: no slowloris.
+      headersTimeout: handshakeMs,
+      requestTimeout: handshakeMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(handshakeMs / 2)),
+    };
+    this.#http = createServer(timeouts, (request, response) => {
       const path = pathOf(request);
-      if (webUi?.serve(request, response, path)) return;
+      if (
+        this.#health.serve(request, response, path) ||
+        services.metrics.serve(request, response, path) ||
+        webUi?.serve(request, response, path)
+      ) {
+        return;
+      }
       const isWsPath = path === WS_PATH;
       response.writeHead(isWsPath ? 426 : 404, { 'content-type': 'text/plain' });
       response.end(isWsPath ? 'Upgrade Required\n' : 'Not Found\n');
@@ -75,6 +95,7 @@ export class ChatServer {
    * leaving presence and closing Redis.
    */
   async close(): Promise<void> {
+    this.#health.drain();
     clearInterval(this.#heartbeat);
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     const sessions = [...this.#sessions];
@@ -90,13 +111,50 @@ export class ChatServer {
 
   #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (pathOf(request) !== WS_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      refuse(socket, '404 Not Found');
       return;
     }
+    const refusal = this.#refusal(request);
+    if (refusal !== undefined) {
+      this.#services.metrics.connectionRefused(refusal.reason);
+      refuse(socket, refusal.status);
+      return;
+    }
+    const address = request.socket.remoteAddress ?? '';
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+      ws.once('close', () => this.#leftAddress(address));
       this.#sessions.add(new Session(ws, this.#services, this.#dropSession));
     });
   }
+
+  /** Why this upgrade is refused, in the order: another site's page (403), the node full (503), the address (429). */
+  #refusal(request: IncomingMessage): { status: string; reason: RefusalReason } | undefined {
+    const { allowedOrigins, maxConnections, maxConnectionsPerIp } = this.#services.config;
+    const origin = request.headers.origin;
+    if (allowedOrigins !== '*' && origin !== undefined && !allowedOrigins.includes(origin.toLowerCase())) {
+      return { status: '403 Forbidden', reason: 'origin' };
+    }
+    if (this.#sessions.size >= maxConnections) return { status: '503 Service Unavailable', reason: 'node' };
+    const fromAddress = this.#perAddress.get(request.socket.remoteAddress ?? '') ?? 0;
+    if (maxConnectionsPerIp > 0 && fromAddress >= maxConnectionsPerIp) {
+      return { status: '429 Too Many Requests', reason: 'address' };
+    }
+    return undefined;
+  }
+
+  #leftAddress(address: string): void {
+    const left = (this.#perAddress.get(address) ?? 1) - 1;
+    if (left === 0) this.#perAddress.delete(address);
+    else this.#perAddress.set(address, left);
+  }
+}
+
+/** Why an upgrade was refused, as metrics count it. */
+export type RefusalReason = 'origin' | 'node' | 'address';
+
+function refuse(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -25,6 +25,7 @@ import {
 } from '../protocol/envelope.js';
 import { ERRORS, ErrorCode, ProtocolError } from '../protocol/errors.js';
 import {
+  isRequestType,
   type RequestType,
   UNAUTHENTICATED_TYPES,
   WATCHABLE_EVENTS,
@@ -73,8 +74,8 @@ function onPong(this: WebSocket): void {
 function onError(this: WebSocket, error: Error): void {
   sessionOf(this).onSocketError(error);
 }
-function onClose(this: WebSocket): void {
-  sessionOf(this).onSocketClose();
+function onClose(this: WebSocket, code: number): void {
+  sessionOf(this).onSocketClose(code);
 }
 
 export class Session implements ConnectionHandle {
@@ -103,9 +104,10 @@ export class Session implements ConnectionHandle {
     this.#ws = ws;
     this.#services = services;
     this.#onReleased = onReleased;
-    this.#writer = new PushWriter(ws, services.config.maxBufferedBytes, () =>
-      services.log.info({ session: this.sessionUUID }, 'slow consumer closed'),
-    );
+    this.#writer = new PushWriter(ws, services.config.maxBufferedBytes, () => {
+      services.metrics.slowConsumerClosed();
+      services.log.info({ session: this.sessionUUID }, 'slow consumer closed');
+    });
     this.#bucket = new TokenBucket(services.config.rateLimitPerSec, services.config.rateLimitBurst);
     (ws as SessionSocket)[SESSION] = this;
     ws.on('message', onMessage);
@@ -135,7 +137,8 @@ export class Session implements ConnectionHandle {
   }
 
   /** The socket closed: release the binding and subscriptions, after any request in flight. */
-  onSocketClose(): void {
+  onSocketClose(code: number): void {
+    this.#services.metrics.connectionClosed(code);
     this.#state = 'closed';
     this.#closing?.abort();
     // Queued behind any request in flight, so a join finishing late is undone too.
@@ -251,7 +254,9 @@ export class Session implements ConnectionHandle {
   }
 
   async #process(data: Buffer, isBinary: boolean, withinRate: boolean): Promise<void> {
+    const started = performance.now();
     let raw: RawEnvelope | undefined;
+    let code = 0;
     try {
       const validation = isTracing() ? tracer.startSpan('chat.validate') : undefined;
       let type: RequestType;
@@ -280,8 +285,11 @@ export class Session implements ConnectionHandle {
         reply.afterSend();
       }
     } catch (error) {
+      code = error instanceof ProtocolError ? error.code : ErrorCode.Unavailable;
       this.#writer.reply(this.#errorFor(error, raw));
     } finally {
+      const type = raw !== undefined && isRequestType(raw.type) ? raw.type : 'invalid';
+      this.#services.metrics.requestDone(type, code, (performance.now() - started) / 1000);
       this.#resumeIfDrained();
     }
   }
@@ -310,8 +318,10 @@ export class Session implements ConnectionHandle {
     const id = raw === undefined ? undefined : echoableId(raw);
     if (error instanceof ProtocolError) return errorFrame(error.code, error.message, id);
     const type = raw?.type as RequestType | undefined;
-    if (isRedisFailure(error)) this.#services.log.warn({ err: error, type }, 'request failed: Redis unavailable');
-    else this.#services.log.error({ err: error, type }, 'request failed: bug');
+    if (isRedisFailure(error)) {
+      this.#services.metrics.redisError();
+      this.#services.log.warn({ err: error, type }, 'request failed: Redis unavailable');
+    } else this.#services.log.error({ err: error, type }, 'request failed: bug');
     return errorFrame(ErrorCode.Unavailable, ERRORS[ErrorCode.Unavailable].message, id);
   }
 

@@ -60,6 +60,11 @@ export class WorkerPool implements Workers {
     return this.#run(task, 'historyPage');
   }
 
+  /** Tasks waiting for a thread. */
+  get queueLength(): number {
+    return this.#pool.queueSize;
+  }
+
   close(): Promise<void> {
     return this.#pool.close();
   }

@@ -4,6 +4,7 @@
  * tests run against, with every part reachable for the test to inspect or
  * to make fail.
  */
+
 import { ActorRegistry } from '../../src/actors/actor-registry.js';
 import { ChannelActor } from '../../src/actors/channel-actor.js';
 import { UserActor } from '../../src/actors/user-actor.js';
@@ -11,6 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Services } from '../../src/handlers/context.js';
 import { PUBLIC_CHANNEL_ID, participantsOfChannel } from '../../src/store/channel-id.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { NO_METRICS } from '../../src/telemetry/metrics.js';
 import { FAKE_NODE, MemoryChannelFeed } from './memory-channel-feed.js';
 import { MemoryChannelHistory, MemoryHistoryPages } from './memory-channel-history.js';
 import { MemoryChannelSignals, MemoryConversations, MemoryInbox, MemoryReadMarkers } from './memory-signals.js';
@@ -73,6 +75,7 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
   const channelActors = new ActorRegistry(
     (channelId) =>
       new ChannelActor(channelId, {
+        metrics: NO_METRICS,
         feed: feedOf(channelId),
         history: historyOf(channelId),
         markers: new MemoryReadMarkers(historyOf(channelId)),
@@ -87,6 +90,7 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
     config.actorIdleMs,
   );
   const services: Services = {
+    metrics: NO_METRICS,
     config,
     nodeId: FAKE_NODE,
     log,

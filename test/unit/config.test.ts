@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, defaultMaxConnections, loadConfig, openFilesLimit } from '../../src/config.js';
 
 const DAY_MS = 86_400_000;
 
@@ -18,7 +18,7 @@ function configError(env: Record<string, string>): ConfigError {
 
 describe('loadConfig', () => {
   it('gives every documented default for an empty environment', () => {
-    assert.deepEqual(loadConfig({}), {
+    assert.deepEqual(loadConfig({}, 20_000), {
       port: 8080,
       host: '127.0.0.1',
       redisUrl: undefined,
@@ -41,6 +41,13 @@ describe('loadConfig', () => {
       workerQueueMax: 512,
       historyInPool: true,
       webUi: true,
+      metrics: true,
+      maxConnections: 18_976,
+      maxConnectionsPerIp: 1000,
+      maxChannelsPerConnection: 1000,
+      handshakeTimeoutMs: 10_000,
+      allowedOrigins: '*',
+      redisRequirePersistence: false,
       statsIntervalMs: 0,
       actorIdleMs: 60_000,
       nodeTtlMs: 15_000,
@@ -84,6 +91,13 @@ describe('loadConfig', () => {
       WORKER_QUEUE_MAX: '16',
       HISTORY_IN_POOL: 'false',
       WEB_UI: 'false',
+      METRICS: 'false',
+      MAX_CONNECTIONS: '50',
+      MAX_CONNECTIONS_PER_IP: '0',
+      MAX_CHANNELS_PER_CONNECTION: '7',
+      HANDSHAKE_TIMEOUT_MS: '500',
+      ALLOWED_ORIGINS: ' https://Chat.Example.com/ , http://localhost:8080',
+      REDIS_REQUIRE_PERSISTENCE: 'true',
       STATS_INTERVAL_MS: '5000',
       ACTOR_IDLE_MS: '100',
       NODE_TTL_MS: '3000',
@@ -115,6 +129,13 @@ describe('loadConfig', () => {
       workerQueueMax: 16,
       historyInPool: false,
       webUi: false,
+      metrics: false,
+      maxConnections: 50,
+      maxConnectionsPerIp: 0,
+      maxChannelsPerConnection: 7,
+      handshakeTimeoutMs: 500,
+      allowedOrigins: ['https://chat.example.com', 'http://localhost:8080'],
+      redisRequirePersistence: true,
       statsIntervalMs: 5000,
       actorIdleMs: 100,
       nodeTtlMs: 3000,
@@ -236,5 +257,23 @@ describe('loadConfig', () => {
 
   it('reports the first bad variable when several are bad', () => {
     assert.match(configError({ PORT: 'x', BCRYPT_COST: 'y' }).message, /^(PORT|BCRYPT_COST) /);
+  });
+});
+
+describe('limits derived from the machine', () => {
+  it('leaves 1,024 descriptors below the open-files limit for MAX_CONNECTIONS, at least 100', () => {
+    assert.equal(defaultMaxConnections(20_000), 18_976);
+    assert.equal(defaultMaxConnections(1024), 100);
+    assert.equal(loadConfig({}, 4096).maxConnections, 3072);
+  });
+
+  it('reads this process’s soft open-files limit', () => {
+    const limit = openFilesLimit();
+    assert.ok(Number.isInteger(limit) && limit > 0, String(limit));
+  });
+
+  it('refuses an ALLOWED_ORIGINS entry that is not an origin', () => {
+    assert.throws(() => loadConfig({ ALLOWED_ORIGINS: 'chat.example.com' }), /ALLOWED_ORIGINS must be \* or origins/);
+    assert.throws(() => loadConfig({ ALLOWED_ORIGINS: 'https://a.example/path' }), /ALLOWED_ORIGINS/);
   });
 });
