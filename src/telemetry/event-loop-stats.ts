@@ -37,6 +37,15 @@ export function startEventLoopStats(log: Logger, intervalMs: number, connections
   };
 }
 
-/** rss, heapTotal, heapUsed, external and arrayBuffers, in MiB. */
-const memoryMiB = (): Record<string, number> =>
-  Object.fromEntries(Object.entries(process.memoryUsage()).map(([name, bytes]) => [name, mib(bytes)]));
+/**
+ * rss, heapTotal, heapUsed, external and arrayBuffers, in MiB; undefined
+ * when they cannot be read — rss comes from /proc, which needs a file
+ * descriptor, and a process at its open-files limit has none (EMFILE).
+ */
+function memoryMiB(): Record<string, number> | undefined {
+  try {
+    return Object.fromEntries(Object.entries(process.memoryUsage()).map(([name, bytes]) => [name, mib(bytes)]));
+  } catch {
+    return undefined;
+  }
+}

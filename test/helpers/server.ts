@@ -32,14 +32,19 @@ export function startServer(redisUrl: string, env: Record<string, string> = {}):
 
 /**
  * Runs a Node script that prints a JSON line with `"msg":"listening"` and its
- * `port` once it serves (our server, and the benchmark's Socket.IO peer).
+ * `port` once it serves (our server, and the benchmark's Socket.IO peer);
+ * with `openFiles`, under that open-files limit (`ulimit -n`).
  */
 export async function startNodeServer(
   script: string,
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
+  openFiles?: number,
 ): Promise<TestServer> {
-  const child = spawn(process.execPath, [...nodeArgs, script], {
+  const command = [process.execPath, ...nodeArgs, script];
+  const [file, ...args] =
+    openFiles === undefined ? command : ['bash', '-c', 'ulimit -n "$0" && exec "$@"', String(openFiles), ...command];
+  const child = spawn(file!, args, {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
