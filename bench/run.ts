@@ -117,6 +117,7 @@ async function startVariant(variant: Variant, redisUrl: string): Promise<TestSer
       RATE_LIMIT_PER_SEC: '1000000',
       RATE_LIMIT_BURST: '1000000',
       MAX_CONNECTIONS_PER_IP: '0',
+      SIGNUPS_PER_IP_MAX: '1000000',
       ...variant.env,
     });
   }

@@ -30,6 +30,7 @@ import { RedisUserDirectory } from './store/user-directory.js';
 import { startEventLoopStats } from './telemetry/event-loop-stats.js';
 import type { Logger } from './telemetry/logger.js';
 import { type ChatMetrics, NO_METRICS, PromMetrics } from './telemetry/metrics.js';
+import { RepeatFilter } from './telemetry/repeat-filter.js';
 import { WorkerPool } from './workers/pool.js';
 
 /** Longest wait for Redis at start-up. */
@@ -63,10 +64,11 @@ export async function startChatNode(
   const metrics: ChatMetrics = config.metrics
     ? new PromMetrics({ connections: () => server?.connections ?? 0, workerQueueLength: () => pool.queueLength })
     : NO_METRICS;
+  const failures = new RepeatFilter(log);
   for (const client of [redis, subscriber]) {
     client.on('error', (error) => {
       metrics.redisError();
-      log.warn({ err: error }, 'redis connection error');
+      failures.warn({ err: error }, 'redis connection error');
     });
   }
   await Promise.all([redis, subscriber].map((client) => connectRedis(client, STARTUP_REDIS_TIMEOUT_MS)));
@@ -160,6 +162,7 @@ export async function startChatNode(
 
   const services: Services = {
     metrics,
+    failures,
     config,
     nodeId,
     log,

@@ -4,6 +4,7 @@
  * configuration table mirrors this file.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 
 export interface Config {
@@ -65,6 +66,14 @@ export interface Config {
    * process's open-files limit less 1,024, so Redis reconnects, workers and logs still get descriptors.
    */
   maxConnections: number;
+  /** SIGNIN_FAILURES_PER_IP_MAX: failed sign-ins from one address, whatever the name, per window (error 10 past it). Default 100. */
+  signInFailuresPerIpMax: number;
+  /** SIGNUPS_PER_IP_MAX: sign-ups (each a bcrypt hash) from one address per SIGNUPS_WINDOW_MS. Default 60. */
+  signUpsPerIpMax: number;
+  /** SIGNUPS_WINDOW_MS: that window. Default 3600000 (1 h). */
+  signUpsWindowMs: number;
+  /** TRUST_PROXY: addresses of proxies whose X-Forwarded-For names the client. Default none. */
+  trustProxy: readonly string[];
   /** MAX_CONNECTIONS_PER_IP: connections from one address to one node (429 past it); 0 = no limit. Default 1000. */
   maxConnectionsPerIp: number;
   /** MAX_CHANNELS_PER_CONNECTION: channels one connection may be joined to; error 10 past it. Default 1000. */
@@ -178,6 +187,16 @@ export function openFilesLimit(): number {
 
 export const defaultMaxConnections = (openFiles: number): number => Math.max(100, openFiles - DESCRIPTOR_HEADROOM);
 
+/** A comma-separated list of IP addresses; IPv4 also in its IPv6-mapped form, as Node reports IPv4 peers on a dual-stack socket. */
+function addresses(raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').flatMap((entry) => {
+    const address = entry.trim().toLowerCase();
+    if (isIP(address) === 0) throw new ConfigError(`TRUST_PROXY must list IP addresses, got "${entry}"`);
+    return isIP(address) === 4 ? [address, `::ffff:${address}`] : [address];
+  });
+}
+
 /** `*`, or each origin of the list in the form browsers send (scheme://host[:port], lower case). */
 function origins(env: Env): '*' | readonly string[] {
   const raw = (env.ALLOWED_ORIGINS ?? '*').trim();
@@ -222,6 +241,10 @@ export function loadConfig(env: Env = process.env, openFiles: number = openFiles
     webUi: boolean(env, 'WEB_UI', true),
     metrics: boolean(env, 'METRICS', true),
     maxConnections: integer(env, 'MAX_CONNECTIONS', defaultMaxConnections(openFiles), 1, 10_000_000),
+    signInFailuresPerIpMax: integer(env, 'SIGNIN_FAILURES_PER_IP_MAX', 100, 1, 1_000_000),
+    signUpsPerIpMax: integer(env, 'SIGNUPS_PER_IP_MAX', 60, 1, 1_000_000),
+    signUpsWindowMs: integer(env, 'SIGNUPS_WINDOW_MS', 3_600_000, 1000, 7 * DAY_MS),
+    trustProxy: addresses(env.TRUST_PROXY),
     maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1000, 0, 10_000_000),
     maxChannelsPerConnection: integer(env, 'MAX_CHANNELS_PER_CONNECTION', 1000, 1, 1_000_000),
     handshakeTimeoutMs: integer(env, 'HANDSHAKE_TIMEOUT_MS', 10_000, 100, 600_000),

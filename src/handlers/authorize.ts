@@ -3,6 +3,7 @@
  * connection to a user, and registering a new user with one.
  */
 import { randomUUID } from 'node:crypto';
+import { ErrorCode, ProtocolError } from '../protocol/errors.js';
 import { authorizedFrame } from '../protocol/responses.js';
 import { displayUsername } from '../protocol/text-rules.js';
 import type { RequestContext } from './context.js';
@@ -27,7 +28,10 @@ export async function register(
   username: string,
   password: string,
 ): Promise<string | null> {
-  const { directory, pool, userActors } = ctx.services;
+  const { directory, pool, userActors, config } = ctx.services;
+  if (!(await directory.reserveSignUp(ctx.connection.address, config.signUpsPerIpMax, config.signUpsWindowMs))) {
+    throw new ProtocolError(ErrorCode.RateLimited, 'too many sign-ups from this address');
+  }
   const passwordHash = await pool.hashPassword(password);
   const userUUID = randomUUID();
   const user = userActors.get(userUUID);

@@ -14,6 +14,7 @@ import type { Conversations } from '../store/conversations.js';
 import type { UserDirectory } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChatMetrics } from '../telemetry/metrics.js';
+import type { RepeatFilter } from '../telemetry/repeat-filter.js';
 import type { Workers } from '../workers/pool.js';
 
 export interface Services {
@@ -30,6 +31,8 @@ export interface Services {
   userActors: ActorRegistry<UserActor>;
   channelActors: ActorRegistry<ChannelActor>;
   metrics: ChatMetrics;
+  /** Where identical failures (a Redis outage) are logged once per interval with a count. */
+  failures: RepeatFilter;
 }
 
 /** The connection as handlers see it. */
@@ -40,6 +43,8 @@ export interface ConnectionHandle extends Subscriber {
   unbind(): Promise<void>;
   /** The channels this connection is joined to. */
   readonly joined: Set<string>;
+  /** The client's address: the peer's, or what a trusted proxy says it is (TRUST_PROXY). */
+  readonly address: string;
   /** Aborts when the connection closes: nobody is left to answer. */
   readonly closedSignal: AbortSignal;
   /**

@@ -19,23 +19,27 @@ export const handleSignIn: Handler<'signIn'> = async (ctx, request) => {
 
 /**
  * Signs in to the user holding `normalizedName`, if there is one: error 10
- * when the name's failed sign-ins reached the limit, 6 for a wrong password
+ * when the failed sign-ins from this address — for this name, or for any —
+ * reached their limit (so guessing from one place never locks the owner
+ * out from another), 6 for a wrong password
  * (the attempt then stays counted), else `authorized`. Null when no user
  * holds the name.
  */
 async function signInExisting(ctx: RequestContext, normalizedName: string, password: string): Promise<string | null> {
   const { pool, directory, config, log } = ctx.services;
-  const { user, refused } = await directory.lookupForSignIn(
-    normalizedName,
-    config.signInFailuresMax,
-    config.signInFailuresWindowMs,
-  );
+  const { address } = ctx.connection;
+  const { user, refused } = await directory.lookupForSignIn(normalizedName, {
+    address,
+    perNameAndAddress: config.signInFailuresMax,
+    perAddress: config.signInFailuresPerIpMax,
+    windowMs: config.signInFailuresWindowMs,
+  });
   if (user === null) return null;
-  if (refused) throw new ProtocolError(ErrorCode.RateLimited, 'too many failed sign-ins for this username');
+  if (refused) throw new ProtocolError(ErrorCode.RateLimited, 'too many failed sign-ins from this address');
   if (!(await pool.verifyPassword(password, user.passwordHash))) throw new ProtocolError(ErrorCode.WrongPassword);
   const frame = await authorize(ctx, user.userUUID);
   // The sign-in succeeded either way; an attempt left counted only tightens the limit.
-  await directory.releaseSignInAttempt(normalizedName).catch((error: unknown) => {
+  await directory.releaseSignInAttempt(normalizedName, address).catch((error: unknown) => {
     log.warn({ err: error }, 'sign-in attempt not given back');
   });
   return frame;

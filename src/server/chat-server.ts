@@ -120,11 +120,11 @@ export class ChatServer {
       refuse(socket, refusal.status);
       return;
     }
-    const address = request.socket.remoteAddress ?? '';
+    const address = clientAddress(request, this.#services.config.trustProxy);
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
       ws.once('close', () => this.#leftAddress(address));
-      this.#sessions.add(new Session(ws, this.#services, this.#dropSession));
+      this.#sessions.add(new Session(ws, this.#services, this.#dropSession, address));
     });
   }
 
@@ -136,7 +136,7 @@ export class ChatServer {
       return { status: '403 Forbidden', reason: 'origin' };
     }
     if (this.#sessions.size >= maxConnections) return { status: '503 Service Unavailable', reason: 'node' };
-    const fromAddress = this.#perAddress.get(request.socket.remoteAddress ?? '') ?? 0;
+    const fromAddress = this.#perAddress.get(clientAddress(request, this.#services.config.trustProxy)) ?? 0;
     if (maxConnectionsPerIp > 0 && fromAddress >= maxConnectionsPerIp) {
       return { status: '429 Too Many Requests', reason: 'address' };
     }
@@ -152,6 +152,23 @@ export class ChatServer {
 
 /** Why an upgrade was refused, as metrics count it. */
 export type RefusalReason = 'origin' | 'node' | 'address';
+
+/**
+ * The client's address: the peer's, unless the peer is a trusted proxy —
+ * then the nearest X-Forwarded-For entry that is not one, read from the
+ * right (entries further left were written by the client and prove nothing).
+ */
+export function clientAddress(request: IncomingMessage, trustProxy: readonly string[]): string {
+  let address = (request.socket.remoteAddress ?? '').toLowerCase();
+  if (!trustProxy.includes(address)) return address;
+  const forwarded = request.headers['x-forwarded-for'];
+  const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
+  for (let i = hops.length - 1; i >= 0 && trustProxy.includes(address); i--) {
+    const hop = hops[i]!.trim().toLowerCase();
+    if (hop !== '') address = hop;
+  }
+  return address;
+}
 
 function refuse(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -83,6 +83,7 @@ export class Session implements ConnectionHandle {
   /** The bound user, or '' when unbound. */
   userUUID = '';
   readonly joined = new Set<string>();
+  readonly address: string;
   /** Whether a pong arrived since the last ping. */
   alive = true;
   readonly #ws: WebSocket;
@@ -99,8 +100,12 @@ export class Session implements ConnectionHandle {
   /** Made only when someone waits for the release (shutdown). */
   #release: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  /** @param onReleased called once the session holds nothing in any actor (the server drops it then) */
-  constructor(ws: WebSocket, services: Services, onReleased: (session: Session) => void) {
+  /**
+   * @param onReleased called once the session holds nothing in any actor (the server drops it then)
+   * @param address the client's address (limits on sign-ins and sign-ups count by it)
+   */
+  constructor(ws: WebSocket, services: Services, onReleased: (session: Session) => void, address = '') {
+    this.address = address;
     this.#ws = ws;
     this.#services = services;
     this.#onReleased = onReleased;
@@ -320,7 +325,7 @@ export class Session implements ConnectionHandle {
     const type = raw?.type as RequestType | undefined;
     if (isRedisFailure(error)) {
       this.#services.metrics.redisError();
-      this.#services.log.warn({ err: error, type }, 'request failed: Redis unavailable');
+      this.#services.failures.warn({ err: error, type }, 'request failed: Redis unavailable');
     } else this.#services.log.error({ err: error, type }, 'request failed: bug');
     return errorFrame(ErrorCode.Unavailable, ERRORS[ErrorCode.Unavailable].message, id);
   }

@@ -53,9 +53,21 @@ export class Keys {
   get nodesGone(): string {
     return `${this.prefix}{users}:nodes:gone`;
   }
-  /** STRING counter of failed sign-ins for a normalized username, expiring with its window. */
-  signInFailures(normalizedName: string): string {
-    return `${this.prefix}{users}:fails:${normalizedName}`;
+  /**
+   * STRING counter of failed sign-ins for a normalized username from one
+   * address, expiring with its window. The address comes first: it never
+   * holds '|', so no two pairs share a key.
+   */
+  signInFailures(normalizedName: string, address: string): string {
+    return `${this.prefix}{users}:fails:${address}|${normalizedName}`;
+  }
+  /** STRING counter of failed sign-ins from one address, whatever the name. */
+  signInFailuresFrom(address: string): string {
+    return `${this.prefix}{users}:failsfrom:${address}`;
+  }
+  /** STRING counter of sign-ups from one address in the window. */
+  signUpsFrom(address: string): string {
+    return `${this.prefix}{users}:signups:${address}`;
   }
 
   /** STRING sha256(secret) of one access key; its TTL is the key's idle expiry. */

@@ -10,11 +10,24 @@ import { Script } from './script.js';
 const userCreate = new Script<[0 | 1, string]>('user-create', { keys: 4, args: 4 });
 // Not rerun after a lost reply: a read, and attempt counters that may err on the safe side.
 const userLookup = new Script<[string | null, string | null, -1 | 0 | 1]>('user-lookup', {
-  keys: 3,
-  args: 3,
+  keys: 4,
+  args: 4,
   rerunnable: false,
 });
-const signInRelease = new Script<number>('sign-in-release', { keys: 1, args: 0, rerunnable: false });
+const signInRelease = new Script<number>('sign-in-release', { keys: 2, args: 0, rerunnable: false });
+// Not rerun either: a lost reply may cost the address one sign-up of its allowance, never give one more.
+const signUpReserve = new Script<0 | 1>('sign-up-reserve', { keys: 1, args: 2, rerunnable: false });
+
+/** Where a sign-in or sign-up comes from, and what it is allowed per window. */
+export interface AttemptLimits {
+  /** The client's address (docs/operations.md: TRUST_PROXY). */
+  address: string;
+  /** Failed sign-ins for one name from this address. */
+  perNameAndAddress: number;
+  /** Failed sign-ins from this address, whatever the name. */
+  perAddress: number;
+  windowMs: number;
+}
 const usersPage = new Script<(string | number)[]>('users-page', { keys: 3, args: 2, rerunnable: false });
 
 /** What the channel actor needs of the directory: display names. */
@@ -34,11 +47,12 @@ export interface UserDirectory extends UserNames {
    */
   lookupForSignIn(
     normalizedName: string,
-    attemptsAllowed: number,
-    windowMs: number,
+    limits: AttemptLimits,
   ): Promise<{ user: PasswordRecord | null; refused: boolean }>;
   /** Gives back the attempt reserved by a sign-in whose password was right. */
-  releaseSignInAttempt(normalizedName: string): Promise<void>;
+  releaseSignInAttempt(normalizedName: string, address: string): Promise<void>;
+  /** Reserves one sign-up for `address`; false when it has had `allowed` in the window. */
+  reserveSignUp(address: string, allowed: number, windowMs: number): Promise<boolean>;
   /** Creates the user, or returns the UUID of the one already holding the name. */
   create(
     normalizedName: string,
@@ -78,27 +92,36 @@ export class RedisUserDirectory implements UserDirectory {
   }
 
   async lookup(normalizedName: string): Promise<PasswordRecord | null> {
-    return (await this.#lookup(normalizedName, 0, 0)).user;
+    return (await this.#lookup(normalizedName, undefined)).user;
   }
 
   async lookupForSignIn(
     normalizedName: string,
-    attemptsAllowed: number,
-    windowMs: number,
+    limits: AttemptLimits,
   ): Promise<{ user: PasswordRecord | null; refused: boolean }> {
-    return this.#lookup(normalizedName, attemptsAllowed, windowMs);
+    return this.#lookup(normalizedName, limits);
   }
 
-  async releaseSignInAttempt(normalizedName: string): Promise<void> {
-    await signInRelease.run(this.#redis, [this.#keys.signInFailures(normalizedName)], []);
-  }
-
-  async #lookup(normalizedName: string, attemptsAllowed: number, windowMs: number) {
+  async releaseSignInAttempt(normalizedName: string, address: string): Promise<void> {
     const k = this.#keys;
+    await signInRelease.run(
+      this.#redis,
+      [k.signInFailures(normalizedName, address), k.signInFailuresFrom(address)],
+      [],
+    );
+  }
+
+  async reserveSignUp(address: string, allowed: number, windowMs: number): Promise<boolean> {
+    return (await signUpReserve.run(this.#redis, [this.#keys.signUpsFrom(address)], [allowed, windowMs])) === 1;
+  }
+
+  async #lookup(normalizedName: string, limits: AttemptLimits | undefined) {
+    const k = this.#keys;
+    const address = limits?.address ?? '';
     const [userUUID, passwordHash, attempt] = await userLookup.run(
       this.#redis,
-      [k.usersByName, k.userPasswords, k.signInFailures(normalizedName)],
-      [normalizedName, attemptsAllowed, windowMs],
+      [k.usersByName, k.userPasswords, k.signInFailures(normalizedName, address), k.signInFailuresFrom(address)],
+      [normalizedName, limits?.perNameAndAddress ?? 0, limits?.perAddress ?? 0, limits?.windowMs ?? 0],
     );
     const user = userUUID !== null && passwordHash !== null ? { userUUID, passwordHash } : null;
     return { user, refused: attempt === 0 };

@@ -3,16 +3,25 @@
  * log no credentials, and redaction censors the field names that could hold
  * one, in case an object carrying them is ever logged whole. ioredis errors
  * carry the failed command's arguments (a bcrypt hash, a username): only the
- * command's name is logged.
+ * command's name is logged. JSON lines, except on a terminal: there a
+ * person reads them.
  */
 import { type DestinationStream, type Logger, type LoggerOptions, pino, stdSerializers } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
 const SECRET_FIELDS = ['password', 'accessKey', 'userAccessKey', 'passwordHash'];
 
-/** @param destination where lines go (default stdout) */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * @param destination where lines go (default stdout)
+ * @param human coloured, one readable line per entry (pino-pretty) instead of JSON; by default when stdout is a terminal
+ */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  human = destination === undefined && process.stdout.isTTY === true,
+): Logger {
   const options: LoggerOptions = {
     level,
     base: { pid: process.pid },
@@ -22,6 +31,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       censor: '[redacted]',
     },
   };
+  if (human) return pino(options, pinoPretty({ destination: destination ?? 1, sync: true, ignore: 'pid,hostname' }));
   return destination === undefined ? pino(options) : pino(options, destination);
 }
 

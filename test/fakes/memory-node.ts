@@ -13,6 +13,7 @@ import type { Services } from '../../src/handlers/context.js';
 import { PUBLIC_CHANNEL_ID, participantsOfChannel } from '../../src/store/channel-id.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { NO_METRICS } from '../../src/telemetry/metrics.js';
+import { RepeatFilter } from '../../src/telemetry/repeat-filter.js';
 import { FAKE_NODE, MemoryChannelFeed } from './memory-channel-feed.js';
 import { MemoryChannelHistory, MemoryHistoryPages } from './memory-channel-history.js';
 import { MemoryChannelSignals, MemoryConversations, MemoryInbox, MemoryReadMarkers } from './memory-signals.js';
@@ -91,6 +92,7 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
   );
   const services: Services = {
     metrics: NO_METRICS,
+    failures: new RepeatFilter(log),
     config,
     nodeId: FAKE_NODE,
     log,

@@ -91,6 +91,10 @@ export class MemoryUserDirectory implements UserDirectory {
 
   async releaseSignInAttempt(): Promise<void> {}
 
+  async reserveSignUp(): Promise<boolean> {
+    return true;
+  }
+
   async create(
     normalizedName: string,
     userUUID: string,

@@ -43,7 +43,12 @@ export class ChatClient {
   }
 
   static async connect(url: string): Promise<ChatClient> {
-    const client = new ChatClient(new WebSocket(url));
+    return ChatClient.connectWith(new WebSocket(url));
+  }
+
+  /** A client over a WebSocket made elsewhere (another source address, extra headers), once it is ready. */
+  static async connectWith(ws: WebSocket): Promise<ChatClient> {
+    const client = new ChatClient(ws);
     const ready = await client.nextReply();
     if (ready.type !== 'ready') throw new Error(`expected ready, got ${JSON.stringify(ready)}`);
     client.sessionUUID = ready.ready.sessionUUID;

@@ -26,6 +26,8 @@ export function startServer(redisUrl: string, env: Record<string, string> = {}):
     REDIS_URL: redisUrl,
     LOG_LEVEL: 'info',
     WORKER_THREADS: '2',
+    // Test files sign up hundreds of users from one address; test/integration/sign-in-limits.test.ts sets its own.
+    SIGNUPS_PER_IP_MAX: '1000000',
     ...env,
   });
 }

@@ -25,7 +25,9 @@ describe('Redis key names', () => {
         k.nodeAlive('n1'),
         k.nodes,
         k.nodesGone,
-        k.signInFailures('alice'),
+        k.signInFailures('alice', '203.0.113.7'),
+        k.signInFailuresFrom('::ffff:203.0.113.7'),
+        k.signUpsFrom('203.0.113.7'),
       ],
       [
         'chat:{users}:byname',
@@ -37,7 +39,10 @@ describe('Redis key names', () => {
         'chat:{users}:node:n1',
         'chat:{users}:nodes',
         'chat:{users}:nodes:gone',
-        'chat:{users}:fails:alice',
+        // Counters that expire within their window: renamed in 0.1 (they were per name only), no data to keep.
+        'chat:{users}:fails:203.0.113.7|alice',
+        'chat:{users}:failsfrom:::ffff:203.0.113.7',
+        'chat:{users}:signups:203.0.113.7',
       ],
     );
   });

@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../src/telemetry/logger.js';
-
-/** A logger at `info` writing into an array of parsed lines. */
-function capture(): { lines: Record<string, any>[]; log: ReturnType<typeof createLogger> } {
-  const lines: Record<string, any>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()));
-      done();
-    },
-  });
-  return { lines, log: createLogger('info', sink) };
-}
+import { captureLog as capture } from '../helpers/log-capture.js';
 
 describe('logger', () => {
   it('logs a Redis error with its command name but never its arguments', () => {
@@ -34,5 +23,20 @@ describe('logger', () => {
     const text = JSON.stringify(lines[0]);
     for (const secret of ['p1', 'k1', 'k2']) assert.ok(!text.includes(`"${secret}"`), text);
     assert.equal(lines[0]!.password, '[redacted]');
+  });
+
+  it('writes readable lines instead of JSON for a person at a terminal', async () => {
+    let text = '';
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    createLogger('info', sink, true).warn({ durability: 'none' }, 'redis persistence');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.throws(() => JSON.parse(text), 'not JSON');
+    assert.match(text, /WARN.*redis persistence/);
+    assert.match(text, /durability: "none"/);
   });
 });
