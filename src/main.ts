@@ -35,8 +35,12 @@ async function main(): Promise<void> {
     console.error(`wschat: ${error.message}`);
     process.exit(1);
   }
-  if (location.source === 'embedded') {
-    log.info({ redis: location.target.url, dataDir: config.redisDataDir }, 'started a private redis-server');
+  if (location.source.startsWith('embedded')) {
+    const adopted = location.source === 'embedded (adopted)';
+    log.info(
+      { redis: location.target.url, dataDir: config.redisDataDir },
+      adopted ? 'using the private redis-server an earlier node left running' : 'started a private redis-server',
+    );
   }
   log.info({ redis: location.source }, 'redis located');
 

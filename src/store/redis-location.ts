@@ -1,19 +1,21 @@
 /**
  * Which Redis to use: the cluster in REDIS_CLUSTER_NODES when set; else
  * REDIS_URL when set; otherwise a Redis already on 127.0.0.1:6379;
- * otherwise a private redis-server started for this process (AOF on, data
- * under REDIS_DATA_DIR, loopback only).
+ * otherwise a private redis-server (AOF on, data under REDIS_DATA_DIR,
+ * loopback only) — the one an earlier node left running there, or a new one
+ * (private-redis.ts).
  */
 import { resolve } from 'node:path';
+import { startPrivateRedis } from './private-redis.js';
 import type { HostPort, RedisTarget } from './redis-client.js';
-import { answersPing, hasRedisServerBinary, startRedisServer } from './redis-server-process.js';
+import { answersPing, hasRedisServerBinary } from './redis-server-process.js';
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface RedisLocation {
   target: RedisTarget;
   /** How it was found, for the start-up log. */
-  source: 'REDIS_CLUSTER_NODES' | 'REDIS_URL' | 'default' | 'embedded';
+  source: 'REDIS_CLUSTER_NODES' | 'REDIS_URL' | 'default' | 'embedded' | 'embedded (adopted)';
   /** Stops the private redis-server, if one was started. */
   stop(): Promise<void>;
 }
@@ -45,6 +47,10 @@ export async function locateRedis(
         'or set REDIS_URL=redis://host:port',
     );
   }
-  const server = await startRedisServer({ dir: resolve(dataDir) });
-  return { target: { url: server.url }, source: 'embedded', stop: () => server.stop() };
+  const server = await startPrivateRedis(resolve(dataDir));
+  return {
+    target: { url: server.url },
+    source: server.adopted ? 'embedded (adopted)' : 'embedded',
+    stop: () => server.stop(),
+  };
 }
