@@ -117,6 +117,7 @@ export async function startChatNode(
         inbox,
         revocations: control,
         accessKeyTtlMs: config.accessKeyTtlMs,
+        maxConnectionsPerUser: config.maxConnectionsPerUser,
         log,
       }),
     config.actorIdleMs,

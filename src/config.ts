@@ -66,6 +66,8 @@ export interface Config {
    * process's open-files limit less 1,024, so Redis reconnects, workers and logs still get descriptors.
    */
   maxConnections: number;
+  /** MAX_CONNECTIONS_PER_USER: connections bound to one user on all nodes together; error 10 past it (0 = none). Default 100. */
+  maxConnectionsPerUser: number;
   /** SIGNIN_FAILURES_PER_IP_MAX: failed sign-ins from one address, whatever the name, per window (error 10 past it). Default 100. */
   signInFailuresPerIpMax: number;
   /** SIGNUPS_PER_IP_MAX: sign-ups (each a bcrypt hash) from one address per SIGNUPS_WINDOW_MS. Default 60. */
@@ -241,6 +243,7 @@ export function loadConfig(env: Env = process.env, openFiles: number = openFiles
     webUi: boolean(env, 'WEB_UI', true),
     metrics: boolean(env, 'METRICS', true),
     maxConnections: integer(env, 'MAX_CONNECTIONS', defaultMaxConnections(openFiles), 1, 10_000_000),
+    maxConnectionsPerUser: integer(env, 'MAX_CONNECTIONS_PER_USER', 100, 0, 10_000_000),
     signInFailuresPerIpMax: integer(env, 'SIGNIN_FAILURES_PER_IP_MAX', 100, 1, 1_000_000),
     signUpsPerIpMax: integer(env, 'SIGNUPS_PER_IP_MAX', 60, 1, 1_000_000),
     signUpsWindowMs: integer(env, 'SIGNUPS_WINDOW_MS', 3_600_000, 1000, 7 * DAY_MS),

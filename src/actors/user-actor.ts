@@ -4,6 +4,7 @@
  * in Redis as "online on this node" while there is at least one — and which
  * of those connections watch their inbox.
  */
+import { ErrorCode, ProtocolError } from '../protocol/errors.js';
 import type { AccessKeys } from '../store/access-keys.js';
 import type { RevocationWatch } from '../store/control-topic.js';
 import type { Inbox } from '../store/inbox.js';
@@ -24,6 +25,8 @@ export interface UserActorDeps {
   presence: Presence;
   /** The users' inbox topics, listened to while a connection here watches. */
   inbox: Inbox;
+  /** MAX_CONNECTIONS_PER_USER: connections bound to one user on all nodes together (0: no limit). */
+  maxConnectionsPerUser: number;
   log: Logger;
 }
 
@@ -56,6 +59,8 @@ export class UserActor implements Actor {
   readonly #inboxWatchers = new Map<string, Pick<Subscriber, 'deliver'>>();
   /** Whether Redis has the user online on this node. */
   #online = false;
+  /** How many of this node's connections Redis counts against the user's limit. */
+  #recorded = 0;
   #presenceRetry: NodeJS.Timeout | undefined;
 
   constructor(userUUID: string, deps: UserActorDeps) {
@@ -65,7 +70,11 @@ export class UserActor implements Actor {
 
   isEvictable(): boolean {
     return (
-      this.#sessions.size === 0 && !this.#online && this.#presenceRetry === undefined && this.#inboxWatchers.size === 0
+      this.#sessions.size === 0 &&
+      !this.#online &&
+      this.#recorded === 0 &&
+      this.#presenceRetry === undefined &&
+      this.#inboxWatchers.size === 0
     );
   }
 
@@ -117,8 +126,11 @@ export class UserActor implements Actor {
     });
   }
 
+  /** Binds a connection; error 10 when the user already has MAX_CONNECTIONS_PER_USER on all nodes. */
   bind(sessionUUID: string): Promise<void> {
-    return this.mailbox.post(() => {
+    return this.mailbox.post(async () => {
+      if (this.#sessions.has(sessionUUID)) return;
+      await this.#claimConnection(this.#sessions.size + 1);
       this.#sessions.add(sessionUUID);
       return this.#syncPresence();
     });
@@ -157,8 +169,29 @@ export class UserActor implements Actor {
   reassert(): Promise<void> {
     return this.mailbox.post(() => {
       this.#online = false;
+      this.#recorded = 0;
       return this.#syncPresence();
     });
+  }
+
+  /**
+   * Records one more connection here, refused (error 10) past the user's
+   * limit on all nodes. With Redis unreachable the bind goes ahead — like
+   * presence, the count is soft state, written when Redis is back — so an
+   * outage does not stop connections whose key is trusted from memory.
+   */
+  async #claimConnection(wanted: number): Promise<void> {
+    const limit = this.#deps.maxConnectionsPerUser;
+    if (limit === 0 || wanted <= this.#recorded) return;
+    let recorded: boolean;
+    try {
+      recorded = await this.#deps.presence.setConnections(this.userUUID, wanted, limit);
+    } catch (error) {
+      this.#deps.log.warn({ err: error, userUUID: this.userUUID }, 'connection count not written; retrying');
+      return;
+    }
+    if (!recorded) throw new ProtocolError(ErrorCode.RateLimited, `at most ${limit} connections per user`);
+    this.#recorded = wanted;
   }
 
   /** Caches a check, unless a revocation notice may be being missed right now. */
@@ -176,11 +209,19 @@ export class UserActor implements Actor {
    */
   async #syncPresence(): Promise<void> {
     const wanted = this.#sessions.size > 0;
-    if (wanted === this.#online) return;
+    const count = this.#deps.maxConnectionsPerUser === 0 ? 0 : this.#sessions.size;
+    if (wanted === this.#online && count === this.#recorded) return;
     try {
-      if (wanted) await this.#deps.presence.add(this.userUUID);
-      else await this.#deps.presence.remove(this.userUUID);
-      this.#online = wanted;
+      if (wanted !== this.#online) {
+        if (wanted) await this.#deps.presence.add(this.userUUID);
+        else await this.#deps.presence.remove(this.userUUID);
+        this.#online = wanted;
+      }
+      if (count !== this.#recorded) {
+        // Always accepted (no limit checked): it only brings the record to the connections that are here.
+        await this.#deps.presence.setConnections(this.userUUID, count, 0);
+        this.#recorded = count;
+      }
     } catch (error) {
       this.#deps.log.warn({ err: error, userUUID: this.userUUID }, 'presence write failed; retrying');
       this.#presenceRetry ??= setTimeout(() => {

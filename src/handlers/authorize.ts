@@ -8,10 +8,22 @@ import { authorizedFrame } from '../protocol/responses.js';
 import { displayUsername } from '../protocol/text-rules.js';
 import type { RequestContext } from './context.js';
 
-/** A new access key for the user, the connection bound to them, and the `authorized` frame. */
+/**
+ * A new access key for the user, the connection bound to them, and the
+ * `authorized` frame. A bind refused (the user's connection limit) revokes
+ * the key it was issued with: nobody ever saw it.
+ */
 export async function authorize(ctx: RequestContext, userUUID: string): Promise<string> {
-  const { accessKey } = await ctx.services.userActors.get(userUUID).issueKey();
-  await ctx.connection.bind(userUUID);
+  const user = ctx.services.userActors.get(userUUID);
+  const { keyId, accessKey } = await user.issueKey();
+  try {
+    await ctx.connection.bind(userUUID);
+  } catch (error) {
+    await user.revokeKey(keyId).catch((revokeError: unknown) => {
+      ctx.services.log.warn({ err: revokeError }, 'unused access key not revoked; it expires unused');
+    });
+    throw error;
+  }
   return authorizedFrame(userUUID, accessKey, ctx.id);
 }
 

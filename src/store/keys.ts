@@ -65,6 +65,10 @@ export class Keys {
   signInFailuresFrom(address: string): string {
     return `${this.prefix}{users}:failsfrom:${address}`;
   }
+  /** HASH "<node>|<user uuid>" -> connections that node has bound to the user (MAX_CONNECTIONS_PER_USER). */
+  get userConnections(): string {
+    return `${this.prefix}{users}:conns`;
+  }
   /** STRING counter of sign-ups from one address in the window. */
   signUpsFrom(address: string): string {
     return `${this.prefix}{users}:signups:${address}`;

@@ -9,7 +9,7 @@ import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
 
 const nodeHeartbeat = new Script<0 | 1>('node-heartbeat', { keys: 2, args: 2 });
-const nodeSweep = new Script<0 | 1>('node-sweep', { keys: 5, args: 1 });
+const nodeSweep = new Script<0 | 1>('node-sweep', { keys: 6, args: 1 });
 
 export class NodeRegistry {
   readonly #redis: RedisClient;
@@ -41,7 +41,7 @@ export class NodeRegistry {
     const k = this.#keys;
     const swept = await nodeSweep.run(
       this.#redis,
-      [k.nodeAlive(nodeId), k.usersOnlineOnNode(nodeId), k.usersOnline, k.nodes, k.nodesGone],
+      [k.nodeAlive(nodeId), k.usersOnlineOnNode(nodeId), k.usersOnline, k.nodes, k.nodesGone, k.userConnections],
       [nodeId],
     );
     return swept === 1;

@@ -14,18 +14,33 @@ export interface Presence {
   add(userUUID: string): Promise<void>;
   /** Stops counting the user present on this node (idempotent). */
   remove(userUUID: string): Promise<void>;
+  /**
+   * Records `count` connections bound to the user on this node; false (and
+   * nothing recorded) when an increase would take them past `limit` on all
+   * nodes together. `limit` 0: no limit.
+   */
+  setConnections(userUUID: string, count: number, limit: number): Promise<boolean>;
 }
 
 const presenceAdd = new Script<0 | 1>('presence-add', { keys: 2, args: 1 });
 const presenceRemove = new Script<0 | 1>('presence-remove', { keys: 2, args: 1 });
+const connectionsSet = new Script<0 | 1>('connections-set', { keys: 2, args: 4 });
 
 export class RedisPresence implements Presence {
   readonly #redis: RedisClient;
   readonly #keys: readonly [online: string, onNode: string];
+  readonly #connectionKeys: readonly [nodes: string, conns: string];
+  readonly #nodeId: string;
 
   constructor(redis: RedisClient, keys: Keys, nodeId: string) {
     this.#redis = redis;
     this.#keys = [keys.usersOnline, keys.usersOnlineOnNode(nodeId)];
+    this.#connectionKeys = [keys.nodes, keys.userConnections];
+    this.#nodeId = nodeId;
+  }
+
+  async setConnections(userUUID: string, count: number, limit: number): Promise<boolean> {
+    return (await connectionsSet.run(this.#redis, this.#connectionKeys, [this.#nodeId, userUUID, count, limit])) === 1;
   }
 
   async add(userUUID: string): Promise<void> {

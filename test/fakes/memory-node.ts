@@ -69,6 +69,7 @@ export function memoryNode(env: Record<string, string> = {}): MemoryNode {
         inbox,
         revocations,
         accessKeyTtlMs: config.accessKeyTtlMs,
+        maxConnectionsPerUser: config.maxConnectionsPerUser,
         log,
       }),
     config.actorIdleMs,

@@ -31,6 +31,15 @@ export class MemoryPresence implements Presence {
     if (this.failures > 0 && this.failures--) throw down();
     this.online.delete(userUUID);
   }
+
+  /** Connections bound per user, as recorded (one node). */
+  readonly connections = new Map<string, number>();
+
+  async setConnections(userUUID: string, count: number, limit: number): Promise<boolean> {
+    if (limit > 0 && count > (this.connections.get(userUUID) ?? 0) && count > limit) return false;
+    this.connections.set(userUUID, count);
+    return true;
+  }
 }
 
 export class MemoryAccessKeys implements AccessKeys {

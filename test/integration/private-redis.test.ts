@@ -11,13 +11,28 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { answersPing, probeClient } from '../../src/store/redis-server-process.js';
 
-const HOLDER = fileURLToPath(new URL('../helpers/private-redis-holder.js', import.meta.url));
+const LOCATION = new URL('../../src/store/redis-location.js', import.meta.url).href;
+
+/**
+ * A process that finds its Redis as a node does with no Redis around — a
+ * private redis-server in `dir` (port 1 never answers) — prints where, and
+ * holds it until SIGTERM (then stops it) or until it is killed with -9.
+ * Inline: a script file under test/ would be run as a test itself.
+ */
+const HOLDER = `
+  const { locateRedis } = await import(${JSON.stringify(LOCATION)});
+  const location = await locateRedis({ clusterNodes: undefined, url: undefined }, process.argv[1], 'redis://127.0.0.1:1');
+  console.log(JSON.stringify({ url: location.target.url, source: location.source }));
+  process.on('SIGTERM', () => void location.stop().then(() => process.exit(0)));
+  setInterval(() => {}, 60000);
+`;
 
 async function holder(dir: string): Promise<{ child: ChildProcess; url: string; source: string }> {
-  const child = spawn(process.execPath, [HOLDER, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', HOLDER, dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return { child, ...(JSON.parse(line.toString()) as { url: string; source: string }) };
 }

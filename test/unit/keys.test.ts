@@ -28,6 +28,7 @@ describe('Redis key names', () => {
         k.signInFailures('alice', '203.0.113.7'),
         k.signInFailuresFrom('::ffff:203.0.113.7'),
         k.signUpsFrom('203.0.113.7'),
+        k.userConnections,
       ],
       [
         'chat:{users}:byname',
@@ -43,6 +44,7 @@ describe('Redis key names', () => {
         'chat:{users}:fails:203.0.113.7|alice',
         'chat:{users}:failsfrom:::ffff:203.0.113.7',
         'chat:{users}:signups:203.0.113.7',
+        'chat:{users}:conns',
       ],
     );
   });

@@ -14,7 +14,7 @@ import { settle } from '../helpers/async.js';
 
 const USER = '21d4b0aa-da77-4833-a315-1b13f70de65d';
 
-function actor(accessKeyTtlMs = 30 * 86_400_000) {
+function actor(accessKeyTtlMs = 30 * 86_400_000, maxConnectionsPerUser = 0) {
   const accessKeys = new MemoryAccessKeys();
   const presence = new MemoryPresence();
   const revocations = new ManualRevocationWatch();
@@ -24,6 +24,7 @@ function actor(accessKeyTtlMs = 30 * 86_400_000) {
     inbox: new MemoryInbox(),
     revocations,
     accessKeyTtlMs,
+    maxConnectionsPerUser,
     log: createLogger('silent'),
   });
   return { user, accessKeys, presence, revocations };
@@ -167,5 +168,21 @@ describe('UserActor presence', () => {
     assert.equal(user.isEvictable(), false);
     await user.unbind('s1');
     assert.equal(user.isEvictable(), true);
+  });
+
+  it('binds up to MAX_CONNECTIONS_PER_USER connections, refuses one more with 10, and takes one again after an unbind', async () => {
+    const { user, presence } = actor(undefined, 2);
+    await user.bind('s1');
+    await user.bind('s2');
+    await user.bind('s2');
+    await assert.rejects(user.bind('s3'), {
+      code: 10,
+      message: 'rate limited; retry later: at most 2 connections per user',
+    });
+    assert.equal(presence.connections.get(USER), 2);
+    await user.unbind('s1');
+    assert.equal(presence.connections.get(USER), 1, 'the record follows the unbind');
+    await user.bind('s3');
+    assert.equal(presence.connections.get(USER), 2);
   });
 });

@@ -10,6 +10,8 @@
   KEYS[4] {users}:nodes         SET of node ids that may hold records
   KEYS[5] {users}:nodes:gone    SET of swept node ids whose channel
                                 memberships are still to be ended
+  KEYS[6] {users}:conns         HASH "<node>|<user uuid>" -> connections
+                                bound on that node (connections-set.lua)
 
   ARGV[1] node id
 
@@ -20,6 +22,7 @@ local node_set_key = KEYS[2]
 local online_key = KEYS[3]
 local nodes_key = KEYS[4]
 local gone_key = KEYS[5]
+local conns_key = KEYS[6]
 local node_id = ARGV[1]
 
 -- @include presence-decrement
@@ -29,6 +32,7 @@ if redis.call('EXISTS', alive_key) == 1 then
 end
 for _, user_uuid in ipairs(redis.call('SMEMBERS', node_set_key)) do
   presence_decrement(online_key, user_uuid)
+  redis.call('HDEL', conns_key, node_id .. '|' .. user_uuid)
 end
 redis.call('DEL', node_set_key)
 redis.call('SREM', nodes_key, node_id)
