@@ -46,6 +46,20 @@ describe('/healthz and /readyz on a real node', () => {
       body: { status: 'unavailable', reason: 'redis unreachable', durability: 'always' },
     });
     assert.equal((await get(h.server.port, '/healthz')).status, 200, 'the process still serves');
+
+    // 40 requests fail alike during the outage: one log line says so, not 40.
+    const client = await h.connect();
+    const failed = (line: string) => line.includes('request failed: Redis unavailable');
+    const before = h.server.output.filter(failed).length;
+    const codes = [];
+    for (let i = 0; i < 40; i++) {
+      codes.push(
+        (await client.request({ type: 'signIn', signId: { username: `u${i}`, password: 'password1' } })).error?.code,
+      );
+    }
+    assert.deepEqual(new Set(codes), new Set([11]));
+    assert.equal(h.server.output.filter(failed).length - before, before === 0 ? 1 : 0, 'logged once per interval');
+
     h.redis = await h.redis.restart();
     const back = Date.now();
     do {
