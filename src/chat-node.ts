@@ -8,7 +8,7 @@ import { ActorRegistry } from './actors/actor-registry.js';
 import { ChannelActor } from './actors/channel-actor.js';
 import { NodeWatch } from './actors/node-watch.js';
 import { UserActor } from './actors/user-actor.js';
-import type { Config } from './config.js';
+import { type Config, originWarning } from './config.js';
 import type { Services } from './handlers/context.js';
 import { ChatServer, WS_PATH } from './server/chat-server.js';
 import { RedisAccessKeys } from './store/access-keys.js';
@@ -35,8 +35,6 @@ import { WorkerPool } from './workers/pool.js';
 
 /** Longest wait for Redis at start-up. */
 const STARTUP_REDIS_TIMEOUT_MS = 10_000;
-
-const isLoopback = (host: string): boolean => /^(127\.|::1$|localhost$)/.test(host);
 
 /** A node that must not start, with the reason in words for the operator. */
 export class StartupError extends Error {
@@ -177,12 +175,8 @@ export async function startChatNode(
   server = running;
   const port = await running.listen(config.port, config.host);
   log.info({ host: config.host, port, path: WS_PATH, nodeId }, 'listening');
-  if (config.allowedOrigins === '*' && !isLoopback(config.host)) {
-    log.warn(
-      { host: config.host },
-      'ALLOWED_ORIGINS is *: any web page can open connections to this server with its visitors’ browsers; list your sites',
-    );
-  }
+  const warning = originWarning(config);
+  if (warning !== undefined) log.warn({ host: config.host }, warning);
   const stopStats =
     config.statsIntervalMs > 0 ? startEventLoopStats(log, config.statsIntervalMs, () => running.connections) : () => {};
 

@@ -171,6 +171,17 @@ const nameOf = (setting: SettingName): string => (typeof setting === 'string' ? 
 const LOG_LEVELS = /^(fatal|error|warn|info|debug|trace|silent)$/;
 const DAY_MS = 86_400_000;
 
+/**
+ * The start-up warning for a server reachable from other machines that lets
+ * any web page open connections with its visitors' browsers; undefined when
+ * it listens on loopback only or lists its origins.
+ */
+export function originWarning(config: Pick<Config, 'host' | 'allowedOrigins'>): string | undefined {
+  const loopback = /^(127\.|::1$|localhost$)/.test(config.host);
+  if (config.allowedOrigins !== '*' || loopback) return undefined;
+  return 'ALLOWED_ORIGINS is *: any web page can open connections to this server with its visitors’ browsers; list your sites';
+}
+
 /** Descriptors kept free below the open-files limit by the default MAX_CONNECTIONS. */
 const DESCRIPTOR_HEADROOM = 1024;
 

@@ -49,9 +49,9 @@ export class Gate {
 }
 
 /** Resolves once `condition()` holds, checking every 5 ms; fails naming `what` after `withinMs`. */
-export async function until(condition: () => boolean, what: string, withinMs = 2000): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, what: string, withinMs = 2000): Promise<void> {
   const started = performance.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (performance.now() - started > withinMs) throw new Error(`not within ${withinMs} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

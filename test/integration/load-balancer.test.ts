@@ -4,7 +4,8 @@
  * through it and land on both nodes, chat across them, and when one node
  * is stopped its /readyz fails, HAProxy stops sending it new connections,
  * and its clients (the SDK) reconnect through the proxy to the other node,
- * missing nothing.
+ * missing nothing; and a node that runs but is not ready (its Redis gone)
+ * gets no new connections.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +14,8 @@ import { ChatClient, type Message } from 'wschat/client';
 import { until } from '../helpers/async.js';
 import { startHaproxy, type TestProxy } from '../helpers/haproxy.js';
 import { stopNode, useNodes } from '../helpers/nodes.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 const CLIENTS = 6;
 
@@ -68,5 +71,47 @@ describe('two nodes behind HAProxy with the deployment’s config', { timeout: 9
         'each message once, in order',
       );
     }
+  });
+});
+
+describe('HAProxy withholds new connections from a node that is up but not ready', { timeout: 90_000 }, () => {
+  // Node 1 on the shared Redis, node 2 on a Redis of its own, which is then stopped: node 2 keeps running
+  // (its /metrics answers) but its /readyz fails.
+  const c = useNodes(1);
+  let ownRedis: TestRedis;
+  let second: TestServer;
+  let proxy: TestProxy;
+  const sockets: WebSocket[] = [];
+  before(async () => {
+    ownRedis = await startTestRedis();
+    second = await startServer(ownRedis.url);
+    proxy = await startHaproxy([c.nodes[0]!.port, second.port]);
+  });
+  after(async () => {
+    for (const ws of sockets) ws.terminate();
+    await proxy?.stop();
+    if (second !== undefined) await stopNode(second);
+    await ownRedis?.cleanup();
+  });
+
+  it('sends every new connection to the ready node while the other’s /readyz fails', async () => {
+    await ownRedis.stop();
+    await until(
+      async () => (await fetch(`http://127.0.0.1:${second.port}/readyz`)).status === 503,
+      'node 2 not ready',
+      10_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // two failed checks, a second apart
+    const before = await Promise.all([connectionsOn(c.nodes[0]!.port), connectionsOn(second.port)]);
+    for (let i = 0; i < 4; i++) {
+      const ws = new WebSocket(proxy.url);
+      sockets.push(ws);
+      await new Promise((resolve, reject) => {
+        ws.once('message', resolve);
+        ws.once('error', reject);
+      });
+    }
+    const after = await Promise.all([connectionsOn(c.nodes[0]!.port), connectionsOn(second.port)]);
+    assert.deepEqual([after[0]! - before[0]!, after[1]! - before[1]!], [4, 0]);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
-import { ConfigError, defaultMaxConnections, loadConfig, openFilesLimit } from '../../src/config.js';
+import { ConfigError, defaultMaxConnections, loadConfig, openFilesLimit, originWarning } from '../../src/config.js';
 
 const DAY_MS = 86_400_000;
 
@@ -290,5 +290,17 @@ describe('limits derived from the machine', () => {
   it('refuses an ALLOWED_ORIGINS entry that is not an origin', () => {
     assert.throws(() => loadConfig({ ALLOWED_ORIGINS: 'chat.example.com' }), /ALLOWED_ORIGINS must be \* or origins/);
     assert.throws(() => loadConfig({ ALLOWED_ORIGINS: 'https://a.example/path' }), /ALLOWED_ORIGINS/);
+  });
+});
+
+describe('originWarning', () => {
+  it('warns about ALLOWED_ORIGINS=* only when the server listens beyond loopback', () => {
+    const any = '*' as const;
+    assert.match(String(originWarning({ host: '0.0.0.0', allowedOrigins: any })), /^ALLOWED_ORIGINS is \*/);
+    assert.match(String(originWarning({ host: '192.0.2.10', allowedOrigins: any })), /list your sites/);
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) {
+      assert.equal(originWarning({ host, allowedOrigins: any }), undefined, host);
+    }
+    assert.equal(originWarning({ host: '0.0.0.0', allowedOrigins: ['https://chat.example.com'] }), undefined);
   });
 });
