@@ -114,13 +114,13 @@ export class ChatServer {
       refuse(socket, '404 Not Found');
       return;
     }
-    const refusal = this.#refusal(request);
+    const address = clientAddress(request, this.#services.config.trustProxy);
+    const refusal = this.#refusal(request, address);
     if (refusal !== undefined) {
       this.#services.metrics.connectionRefused(refusal.reason);
       refuse(socket, refusal.status);
       return;
     }
-    const address = clientAddress(request, this.#services.config.trustProxy);
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
       ws.once('close', () => this.#leftAddress(address));
@@ -129,14 +129,14 @@ export class ChatServer {
   }
 
   /** Why this upgrade is refused, in the order: another site's page (403), the node full (503), the address (429). */
-  #refusal(request: IncomingMessage): { status: string; reason: RefusalReason } | undefined {
+  #refusal(request: IncomingMessage, address: string): { status: string; reason: RefusalReason } | undefined {
     const { allowedOrigins, maxConnections, maxConnectionsPerIp } = this.#services.config;
     const origin = request.headers.origin;
     if (allowedOrigins !== '*' && origin !== undefined && !allowedOrigins.includes(origin.toLowerCase())) {
       return { status: '403 Forbidden', reason: 'origin' };
     }
     if (this.#sessions.size >= maxConnections) return { status: '503 Service Unavailable', reason: 'node' };
-    const fromAddress = this.#perAddress.get(clientAddress(request, this.#services.config.trustProxy)) ?? 0;
+    const fromAddress = this.#perAddress.get(address) ?? 0;
     if (maxConnectionsPerIp > 0 && fromAddress >= maxConnectionsPerIp) {
       return { status: '429 Too Many Requests', reason: 'address' };
     }

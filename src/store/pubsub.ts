@@ -10,8 +10,8 @@ import type { EventEmitter } from 'node:events';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis-client.js';
 
-/** How soon a cluster's new subscriber connection is looked for after the last one closed. */
-const CLUSTER_WATCH_MS = 10;
+/** How often a cluster's new subscriber connection is looked for after the last one closed. */
+const CLUSTER_WATCH_MS = 50;
 
 export type TopicHandler = (payload: Buffer) => void;
 
