@@ -27,12 +27,9 @@ local created_at = tonumber(ARGV[3])
 local inbox_topic = ARGV[4]
 local inbox_push = ARGV[5]
 
-local moved = 0
-if seq > tonumber(redis.call('HGET', seqs_key, other_uuid) or '0') then
-  redis.call('ZADD', index_key, -created_at, other_uuid)
-  redis.call('HSET', seqs_key, other_uuid, seq)
-  moved = 1
-end
+-- @include conversation-advance
+
+local moved = conversation_advance(index_key, seqs_key, other_uuid, seq, created_at)
 local mark = redis.call('HGET', pending_key, other_uuid)
 if mark then
   local colon = string.find(mark, ':', 1, true)
