@@ -10,9 +10,9 @@ import { fromJoin, fromWire, type Message, wireRecipient } from './message.js';
 /** The largest page the server gives (channelMessages `limit`). */
 const PAGE_LIMIT = 99;
 /** How often `typing(true)` is repeated while it lasts (the contract's ~3 s). */
-export const TYPING_REPEAT_MS = 3000;
+const TYPING_REPEAT_MS = 3000;
 /** How long a received `typing: true` lasts unless repeated (the contract's 6 s). */
-export const TYPING_EXPIRES_MS = 6000;
+const TYPING_EXPIRES_MS = 6000;
 
 export type RequestFn = <T extends WireRequestType>(
   type: T,

@@ -269,15 +269,15 @@ export class ChatClient extends Emitter<ClientEvents> {
     await Promise.all([...this.#channels.values()].map((channel) => channel.rejoin(request)));
   }
 
+  /** Waits `ms`, or less if #wake is called (the browser came back online, or close()). */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = (): void => {
         clearTimeout(timer);
-        self.#wake = undefined;
+        this.#wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.#wake = done;
     });
   }

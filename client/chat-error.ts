@@ -10,7 +10,6 @@ export type ChatErrorCode = number | ClientErrorCode;
 
 /** The server's temporary codes: 10 (rate limited) and 11 (unavailable); a test holds this to src/protocol/errors.ts. */
 export const TEMPORARY_SERVER_CODES: ReadonlySet<number> = new Set([10, 11]);
-export const RATE_LIMITED = 10;
 export const UNAUTHORIZED = 5;
 
 export class ChatError extends Error {

@@ -60,10 +60,6 @@ export class Outbox<C> {
     return [...this.#entries].filter((entry) => !entry.inFlight);
   }
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   resolve(entry: OutboxEntry<C>, message: Message): void {
     const waiting = entry as Waiting<C>;
     if (!this.#entries.delete(waiting)) return;

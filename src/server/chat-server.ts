@@ -158,7 +158,7 @@ export type RefusalReason = 'origin' | 'node' | 'address';
  * then the nearest X-Forwarded-For entry that is not one, read from the
  * right (entries further left were written by the client and prove nothing).
  */
-export function clientAddress(request: IncomingMessage, trustProxy: readonly string[]): string {
+function clientAddress(request: IncomingMessage, trustProxy: readonly string[]): string {
   let address = (request.socket.remoteAddress ?? '').toLowerCase();
   if (!trustProxy.includes(address)) return address;
   const forwarded = request.headers['x-forwarded-for'];

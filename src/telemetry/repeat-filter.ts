@@ -9,7 +9,7 @@
 import type { Logger } from './logger.js';
 
 /** Default interval: at most two lines of a kind per 10 s. */
-export const REPEAT_INTERVAL_MS = 10_000;
+const REPEAT_INTERVAL_MS = 10_000;
 
 interface Kind {
   repeated: number;

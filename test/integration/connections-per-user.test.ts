@@ -33,7 +33,7 @@ for (const backend of REDIS_BACKENDS) {
         const signingIn = await c.connect(1);
         assert.equal((await signingIn.signIn(alice.username)).error?.code, 10, 'a sign-in that would bind a third');
         const other = await c.user(1, 'uncapped');
-        assert.equal(other.client.auth.userUUID.length, 36, 'another user is not affected');
+        assert.equal((await other.client.authed({ type: 'users' })).type, 'users', 'another user is not affected');
 
         await c.killNode(1);
         const fresh = await c.connectAs(0, alice.client.auth);
