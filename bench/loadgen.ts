@@ -10,140 +10,29 @@ import { hashSync, verify } from '@node-rs/bcrypt';
 import { Redis } from 'ioredis';
 import { channelIdFor } from '../src/store/channel-id.js';
 import { Keys } from '../src/store/keys.js';
-import { type BenchClient, connectClient, type ServerKind } from './lib/clients.js';
+import { type BenchClient, connectClient } from './lib/clients.js';
 import { inBatches, pace, sleep } from './lib/pacer.js';
-import { cpuMicros, rssBytes } from './lib/proc.js';
+import { rssBytes } from './lib/proc.js';
 import { Samples, summarize } from './lib/stats.js';
-
-export interface LoadgenTask {
-  scenario: string;
-  kind: ServerKind;
-  port: number;
-  serverPid: number;
-  redisUrl: string;
-  /** A few-second smoke instead of the full scenario. */
-  quick: boolean;
-  /** Variant options the scenario reads (e.g. clientMessageId: send idempotently). */
-  options?: LoadgenOptions;
-}
-
-/** What a scenario's variants change. */
-export interface LoadgenOptions {
-  /** send: send each message with a clientMessageId. */
-  clientMessageId?: boolean;
-  /** channels: how many private conversations the user has. */
-  conversations?: number;
-  /** typing: run the typing storm beside the fan-out. */
-  typing?: boolean;
-}
-
-const PASSWORD = 'bench password';
-/** Now, to the microsecond: exactly what a message text carries, so window bounds compare equal. */
-const now = (): number => Math.round(performance.now() * 1000) / 1000;
-const text = (sentAt: number) => `T${sentAt};${'x'.repeat(80)}`;
-
-/** `count` connected clients signed in as `users` accounts (bcrypt once per account). */
-async function crowd(task: LoadgenTask, count: number, users: number, prefix = 'u'): Promise<BenchClient[]> {
-  const accounts = await inBatches(
-    Array.from({ length: users }, (_, i) => i),
-    8,
-    async (i) => {
-      const client = await connectClient(task.kind, task.port);
-      await client.signIn(`bench-${prefix}${i}`, PASSWORD);
-      return client;
-    },
-  );
-  const rest = await inBatches(
-    Array.from({ length: Math.max(0, count - users) }, (_, i) => i),
-    50,
-    async (i) => {
-      const client = await connectClient(task.kind, task.port);
-      await client.resume(accounts[i % users]!.credentials);
-      return client;
-    },
-  );
-  return [...accounts, ...rest].slice(0, count);
-}
-
-interface Window {
-  start: number;
-  end: number;
-  latencies: Samples;
-}
-
-/** Measures pushes whose send time falls in the window. */
-function listen(receivers: BenchClient[], current: () => Window | undefined): void {
-  for (const receiver of receivers) {
-    receiver.onPush((sentAt) => {
-      const window = current();
-      if (window && sentAt >= window.start && sentAt < window.end) {
-        window.latencies.push(performance.now() - sentAt);
-      }
-    });
-  }
-}
-
-/** Sends at `rate` for warm-up + window; returns what the window saw. `deliveriesPerMessage`: connections each message reaches. */
-async function runStep(
-  task: LoadgenTask,
-  senders: BenchClient[],
-  deliveriesPerMessage: number,
-  rate: number,
-  warmupMs: number,
-  windowMs: number,
-  setWindow: (window: Window | undefined) => void,
-) {
-  const stepStart = performance.now();
-  let window: Window | undefined;
-  let sentInWindow = 0;
-  let failures = 0;
-  let cpuStart = 0;
-  await pace(rate, warmupMs + windowMs, (i) => {
-    const sentAt = now();
-    if (window === undefined && sentAt - stepStart >= warmupMs) {
-      window = { start: sentAt, end: sentAt + windowMs, latencies: new Samples() };
-      setWindow(window);
-      cpuStart = cpuMicros(task.serverPid);
-    }
-    if (window !== undefined && sentAt < window.end) sentInWindow++;
-    senders[i % senders.length]!.sendPublic(text(sentAt)).catch(() => failures++);
-  });
-  const cpuEnd = cpuMicros(task.serverPid);
-  await sleep(1000); // let the window's pushes drain
-  setWindow(undefined);
-  const delivered = window?.latencies.length ?? 0;
-  const expected = sentInWindow * deliveriesPerMessage;
-  return {
-    rate,
-    sent: sentInWindow,
-    expected,
-    delivered,
-    deliveredRatio: expected ? delivered / expected : NaN,
-    deliveriesPerSec: delivered / (windowMs / 1000),
-    latencyMs: summarize(window?.latencies.values() ?? []),
-    serverCpuMicrosPerDelivery: delivered ? (cpuEnd - cpuStart) / delivered : NaN,
-    sendFailures: failures,
-  };
-}
-
-/**
- * 200 receivers and 10 senders, all joined to the public channel (20 + 10 in
- * a quick run): each message reaches everyone but its sender, 209
- * connections, so 200 msg/s is 41,800 deliveries/s.
- */
-async function publicCrowd(task: LoadgenTask) {
-  const clients = await crowd(task, (task.quick ? 20 : 200) + 10, 10);
-  const senders = clients.slice(0, 10);
-  await inBatches(clients, 50, (client) => client.joinPublic());
-  let window: Window | undefined;
-  listen(clients, () => window);
-  return {
-    clients,
-    senders,
-    deliveriesPerMessage: clients.length - 1,
-    setWindow: (w: Window | undefined) => (window = w),
-  };
-}
+import {
+  close,
+  crowd,
+  type LoadgenTask,
+  listen,
+  now,
+  PASSWORD,
+  publicCrowd,
+  runStep,
+  seedHistory,
+  serverCpuMicros,
+  text,
+  type Window,
+} from './lib/workload.js';
+import { connections } from './scenarios/connections.js';
+import { hotChannel } from './scenarios/hot-channel.js';
+import { pipeline } from './scenarios/pipeline.js';
+import { privateTraffic } from './scenarios/private-traffic.js';
+import { reconnectStorm } from './scenarios/reconnect.js';
 
 async function fanout(task: LoadgenTask) {
   const { clients, senders, deliveriesPerMessage, setWindow } = await publicCrowd(task);
@@ -195,89 +84,46 @@ async function idle(task: LoadgenTask) {
   };
 }
 
-/** Writes `total` public messages straight into the server's own storage format. */
-async function seedHistory(task: LoadgenTask, total: number): Promise<void> {
-  const redis = new Redis(task.redisUrl);
-  try {
-    const sender = randomUUID();
-    const key = task.kind === 'ours' ? 'chat:{c:pub}:log' : 'peer:history:public';
-    const existing = task.kind === 'ours' ? await redis.xlen(key) : await redis.llen(key);
-    for (let n = existing + 1; n <= total; ) {
-      const pipeline = redis.pipeline();
-      const batchEnd = Math.min(total, n + 999);
-      if (task.kind === 'ours') {
-        for (; n <= batchEnd; n++) {
-          pipeline.xadd(
-            key,
-            `${n}-0`,
-            'id',
-            randomUUID(),
-            's',
-            sender,
-            'r',
-            '0',
-            'm',
-            text(n),
-            't',
-            String(Date.now()),
-          );
-        }
-      } else {
-        const items: string[] = [];
-        for (; n <= batchEnd; n++) {
-          items.push(
-            JSON.stringify({
-              UUID: randomUUID(),
-              senderUUID: sender,
-              recipientUUID: 0,
-              message: text(n),
-              createdAt: new Date().toISOString(),
-            }),
-          );
-        }
-        pipeline.rpush(key, ...items);
-      }
-      await pipeline.exec();
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function history(task: LoadgenTask) {
-  const total = task.quick ? 10_000 : 1_000_000;
+/**
+ * History pages of `limit` 50 from one connection, one request at a time:
+ * `requests` at each offset, then (ours only) as many by cursor just below
+ * the newest and before each deeper offset's page.
+ */
+async function historyPages(task: LoadgenTask, total: number, requests: number, offsets: readonly number[]) {
   await seedHistory(task, total);
   const [client] = await crowd(task, 1, 1);
-  const offsets = [0, total / 1000, total / 2, total - 60];
-  const requests = task.quick ? 30 : 300;
-  const byOffset: Record<string, ReturnType<typeof summarize>> = {};
-  for (const offset of offsets) {
+  const timed = async (page: () => Promise<number>, what: string) => {
     const latencies = new Samples();
     for (let i = 0; i < requests; i++) {
       const start = performance.now();
-      const received = await client!.history(offset, 50);
+      const received = await page();
       latencies.push(performance.now() - start);
-      if (received !== 50) throw new Error(`offset ${offset}: ${received} messages, expected 50`);
+      if (received !== 50) throw new Error(`${what}: ${received} messages, expected 50`);
     }
-    byOffset[offset] = summarize(latencies.values());
-  }
-  // Cursor pages (ours only): just below the newest, and at the depth of the deepest offset.
+    return summarize(latencies.values());
+  };
+  const byOffset: Record<string, ReturnType<typeof summarize>> = {};
+  for (const offset of offsets) byOffset[offset] = await timed(() => client!.history(offset, 50), `offset ${offset}`);
+  // The same pages by cursor (ours only): `before` the seq just above each offset's page.
   const byBefore: Record<string, ReturnType<typeof summarize>> = {};
   if (task.kind === 'ours') {
-    for (const before of [total + 1, 61]) {
-      const latencies = new Samples();
-      for (let i = 0; i < requests; i++) {
-        const start = performance.now();
-        const received = await client!.historyBefore(before, 50);
-        latencies.push(performance.now() - start);
-        if (received !== 50) throw new Error(`before ${before}: ${received} messages, expected 50`);
-      }
-      byBefore[before] = summarize(latencies.values());
+    for (const before of offsets.map((offset) => total - offset + 1)) {
+      byBefore[before] = await timed(() => client!.historyBefore(before, 50), `before ${before}`);
     }
   }
   close([client!]);
   return { messages: total, limit: 50, byOffset, byBefore };
 }
+
+/** 1,000,000 messages: whether a page costs more at depth. */
+const history = (task: LoadgenTask) =>
+  historyPages(task, task.quick ? 10_000 : 1_000_000, task.quick ? 30 : 300, depths(task.quick ? 10_000 : 1_000_000));
+
+/** 20,000 messages, 200 sequential pages at every depth: how fast one page is, against the peer's. */
+const pages = (task: LoadgenTask) => historyPages(task, 20_000, task.quick ? 20 : 200, [0, 10_000, 19_940]);
+
+/** Offsets 0, a thousandth, half way, and the last full page of `total`. */
+const depths = (total: number) => [0, total / 1000, total / 2, total - 60];
 
 /**
  * Sends alone — no receiver — at a fixed rate from 10 connections: the
@@ -294,13 +140,13 @@ async function send(task: LoadgenTask) {
   let cpuStart = 0;
   const start = performance.now();
   await pace(rate, warmupMs + windowMs, (i) => {
-    if (cpuStart === 0 && performance.now() - start >= warmupMs) cpuStart = cpuMicros(task.serverPid);
+    if (cpuStart === 0 && performance.now() - start >= warmupMs) cpuStart = serverCpuMicros(task);
     if (cpuStart !== 0) inWindow++;
     const id = task.options?.clientMessageId ? randomUUID() : undefined;
     senders[i % senders.length]!.sendPublic(text(now()), id).catch(() => failures++);
   });
   await sleep(500);
-  const cpu = cpuMicros(task.serverPid) - cpuStart;
+  const cpu = serverCpuMicros(task) - cpuStart;
   close(senders);
   return { rate, messages: inWindow, serverCpuMicrosPerMessage: cpu / inWindow, sendFailures: failures };
 }
@@ -508,16 +354,18 @@ async function typingBeside(task: LoadgenTask) {
   };
 }
 
-function close(clients: BenchClient[]): void {
-  for (const client of clients) client.close();
-}
-
 const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
   fanout,
-  floor: fanout,
+  connections,
+  reconnect: reconnectStorm,
+  hot: hotChannel,
+  nodes: fanout,
+  pipeline,
+  private: privateTraffic,
   saturation,
   idle,
   history,
+  pages,
   storm,
   pool: poolOrInline,
   send,

@@ -12,51 +12,221 @@ export interface Report {
   scenarios: Record<string, Record<string, any[]>>;
 }
 
+/** A scenario's variants' medians of one metric, by variant name. */
+type Medians = Record<string, number>;
+
 interface Metric {
   label: string;
   get: (result: any) => number;
-  /** Whether the target is met, given our median and the other variant's. */
-  target?: { text: string; met: (ours: number, other: number) => boolean };
+  /** Whether the target is met, given every variant's median. */
+  target?: { text: string; met: (m: Medians) => boolean };
 }
 
+interface ScenarioSpec {
+  /** Column order; the first is the one the targets judge. */
+  variants: string[];
+  /** Ratio columns: [a, b] shows a ÷ b (default: the first variant against the second, if any). */
+  ratios?: [string, string][];
+  metrics: Metric[];
+}
+
+/** A target on the first two variants' medians (a: the one judged, b: what it is held against). */
+const against = (text: string, met: (a: number, b: number) => boolean, [first, second]: [string, string]) => ({
+  text,
+  met: (m: Medians) => met(m[first]!, m[second]!),
+});
+
+/** A target on one variant's median. */
+const of = (variant: string, text: string, met: (value: number) => boolean) => ({
+  text,
+  met: (m: Medians) => met(m[variant]!),
+});
+
 const history = (offsetKey: (r: any) => string, p: 'p50' | 'p99') => (r: any) => r.byOffset[offsetKey(r)][p];
-/** A cursor page's latency (ours only): 'top' is just below the newest, 'deep' before seq 61. */
+/** A cursor page's latency (ours only): 'top' is just below the newest, 'deep' the deepest cursor asked for. */
 const cursor = (r: any, where: 'top' | 'deep', p: 'p50' | 'p99'): number => {
   const befores = Object.keys(r.byBefore ?? {}).sort((a, b) => Number(b) - Number(a));
-  const key = where === 'top' ? befores[0] : befores[1];
+  const key = where === 'top' ? befores[0] : befores.at(-1);
   return key === undefined ? Number.NaN : r.byBefore[key][p];
 };
 const offsetKeys = (r: any) => Object.keys(r.byOffset).sort((a, b) => Number(a) - Number(b));
 
-const FANOUT_METRICS: Metric[] = [
+const FANOUT_FIGURES: Metric[] = [
   { label: 'latency p50 (ms)', get: (r) => r.latencyMs.p50 },
-  {
-    label: 'latency p99 (ms)',
-    get: (r) => r.latencyMs.p99,
-    target: { text: '≤ 0.5× peer and ≤ 10 ms', met: (o, p) => o <= 0.5 * p && o <= 10 },
-  },
+  { label: 'latency p99 (ms)', get: (r) => r.latencyMs.p99 },
   { label: 'latency max (ms)', get: (r) => r.latencyMs.max },
   { label: 'delivered / expected', get: (r) => r.deliveredRatio },
   { label: 'deliveries/s', get: (r) => r.deliveriesPerSec },
-  {
-    label: 'server CPU µs per delivery',
-    get: (r) => r.serverCpuMicrosPerDelivery,
-    target: { text: '≤ 0.6× peer', met: (o, p) => o <= 0.6 * p },
-  },
+  { label: 'server CPU µs per delivery', get: (r) => r.serverCpuMicrosPerDelivery },
 ];
+const withTargets = (figures: Metric[], targets: Record<string, Metric['target']>): Metric[] =>
+  figures.map((figure) => (targets[figure.label] ? { ...figure, target: targets[figure.label] } : figure));
 
-const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }> = {
-  fanout: { variants: ['ours', 'peer'], metrics: FANOUT_METRICS },
-  // The same figures for the bare server: a reference, so no targets.
-  floor: { variants: ['bare', 'peer'], metrics: FANOUT_METRICS.map(({ target: _, ...figure }) => figure) },
+const pagePercentiles = (offsets: number) =>
+  Array.from({ length: offsets }, (_, i) =>
+    (['p50', 'p99'] as const).map((p) => ({ i, p, get: history((r) => offsetKeys(r)[i]!, p) })),
+  ).flat();
+
+const METRICS: Record<string, ScenarioSpec> = {
+  fanout: {
+    variants: ['ours', 'bare', 'peer'],
+    ratios: [
+      ['ours', 'bare'],
+      ['ours', 'peer'],
+    ],
+    metrics: withTargets(FANOUT_FIGURES, {
+      'latency p99 (ms)': {
+        text: '≤ 1.5× bare and < peer',
+        met: (m) => m.ours! <= 1.5 * m.bare! && m.ours! < m.peer!,
+      },
+      'server CPU µs per delivery': {
+        text: '≤ 1.1× bare and < peer',
+        met: (m) => m.ours! <= 1.1 * m.bare! && m.ours! < m.peer!,
+      },
+    }),
+  },
   saturation: {
     variants: ['ours', 'peer'],
     metrics: [
       {
         label: 'best deliveries/s (≥ 98% delivered, p99 ≤ 100 ms)',
         get: (r) => r.bestDeliveriesPerSec,
-        target: { text: '≥ 1.3× peer', met: (o, p) => o >= 1.3 * p },
+        target: against('≥ 1.3× peer', (o, p) => o >= 1.3 * p, ['ours', 'peer']),
       },
+    ],
+  },
+  connections: {
+    variants: ['ours', 'bare'],
+    metrics: [
+      { label: 'signed-in, joined, idle connections', get: (r) => r.connections },
+      { label: 'seconds to connect, sign in and join them', get: (r) => r.connectSeconds },
+      {
+        label: 'server RSS per connection (KiB)',
+        get: (r) => r.bytesPerConnection / 1024,
+        target: of('ours', '≤ 8 KiB', (v) => v <= 8),
+      },
+      { label: 'one message to all: send to last delivery (ms, median of 5)', get: (r) => r.lastDeliveryMs },
+      { label: 'one message to all: delivered / expected', get: (r) => r.broadcastDeliveredRatio },
+      { label: "past the limit: the node's MAX_CONNECTIONS", get: (r) => r.limit?.maxConnections ?? Number.NaN },
+      { label: 'past the limit: connections attempted', get: (r) => r.limit?.attempts ?? Number.NaN },
+      { label: 'past the limit: opened', get: (r) => r.limit?.byOutcome.opened ?? Number.NaN },
+      {
+        label: 'past the limit: refused with HTTP 503 or a close',
+        get: (r) => (r.limit ? (r.limit.byOutcome['http 503'] ?? 0) + (r.limit.byOutcome.closed ?? 0) : Number.NaN),
+        target: of('ours', '≥ 300 (all past the limit)', (v) => v >= 300),
+      },
+      {
+        label: 'past the limit: attempts ended otherwise (error, timeout)',
+        get: (r) =>
+          r.limit
+            ? r.limit.attempts -
+              (r.limit.byOutcome.opened ?? 0) -
+              (r.limit.byOutcome['http 503'] ?? 0) -
+              (r.limit.byOutcome.closed ?? 0)
+            : Number.NaN,
+        target: of('ours', '0', (v) => v === 0),
+      },
+      {
+        label: 'past the limit: chat messages lost or failed meanwhile',
+        get: (r) => (r.limit ? r.limit.chatSent - r.limit.chatReceived + r.limit.chatFailures : Number.NaN),
+        target: of('ours', '0, node alive', (v) => v === 0),
+      },
+      { label: 'past the limit: chat messages delivered', get: (r) => r.limit?.chatReceived ?? Number.NaN },
+    ],
+  },
+  reconnect: {
+    variants: ['ours'],
+    metrics: [
+      { label: 'connections', get: (r) => r.connections },
+      { label: 'first connect and join of all (ms)', get: (r) => r.initialConnectJoinMs },
+      { label: 'node stop (SIGTERM) to the last rejoin (ms)', get: (r) => r.recoveryFromStopMs },
+      { label: 'new node listening to the last rejoin (ms)', get: (r) => r.recoveryMs },
+      {
+        label: 'recovery ÷ first connect and join',
+        get: (r) => r.recoveryRatio,
+        target: of('ours', '≤ 1.5', (v) => v <= 1.5),
+      },
+      { label: 'clients not recovered', get: (r) => r.notRecovered, target: of('ours', '0', (v) => v === 0) },
+      { label: 'messages acknowledged', get: (r) => r.messagesAcknowledged },
+      {
+        label: 'messages stored − acknowledged (a retry stored twice)',
+        get: (r) => r.messagesStored - r.messagesAcknowledged,
+        target: of('ours', '0', (v) => v === 0),
+      },
+      { label: 'messages lost (all receivers)', get: (r) => r.lost, target: of('ours', '0', (v) => v === 0) },
+      {
+        label: 'messages duplicated (all receivers)',
+        get: (r) => r.duplicated,
+        target: of('ours', '0', (v) => v === 0),
+      },
+    ],
+  },
+  hot: {
+    variants: ['ours'],
+    metrics: [
+      { label: 'Redis-bound limit: the send script called directly, msg/s', get: (r) => r.redisLimitPerSec },
+      { label: 'through the server: acknowledged msg/s (best step)', get: (r) => r.best.messagesPerSec },
+      { label: 'senders at the best step (4 sends in flight each)', get: (r) => r.best.senders },
+      {
+        label: 'server ÷ Redis-bound limit',
+        get: (r) => r.ratioToLimit,
+        target: of('ours', '≥ 0.7', (v) => v >= 0.7),
+      },
+      { label: 'Redis commands per message (inside scripts too)', get: (r) => r.best.commandsPerMessage },
+      { label: 'Redis bytes in per message', get: (r) => r.best.inBytesPerMessage },
+      { label: 'Redis bytes out per message', get: (r) => r.best.outBytesPerMessage },
+      { label: 'pushes delivered / stored (10 receivers)', get: (r) => r.pushedRatio },
+    ],
+  },
+  nodes: {
+    variants: ['two nodes', 'one node'],
+    metrics: withTargets(FANOUT_FIGURES, {
+      'server CPU µs per delivery': against('≤ 1.2× one node', (t, o) => t <= 1.2 * o, ['two nodes', 'one node']),
+    }).map((m) =>
+      m.label === 'server CPU µs per delivery' ? { ...m, label: 'server CPU µs per delivery (all nodes)' } : m,
+    ),
+  },
+  pipeline: {
+    variants: ['ours', 'peer'],
+    metrics: [
+      {
+        label: 'one connection, 64 sends in flight: acknowledged msg/s',
+        get: (r) => r.messagesPerSec,
+        target: against('≥ peer', (o, p) => o >= p, ['ours', 'peer']),
+      },
+      {
+        label: 'answers out of request order',
+        get: (r) => r.outOfOrder,
+        target: of('ours', '0', (v) => v === 0),
+      },
+      { label: 'failed sends', get: (r) => r.failures },
+      { label: 'pushed to another connection / acknowledged', get: (r) => r.pushedRatio },
+    ],
+  },
+  private: {
+    variants: ['private', 'public'],
+    metrics: [
+      { label: 'users (each connected once)', get: (r) => r.users },
+      { label: 'messages/s (each user every 10 s)', get: (r) => r.messagesPerSec },
+      { label: 'server CPU µs per message', get: (r) => r.serverCpuMicrosPerMessage },
+      { label: 'pushed / sent', get: (r) => r.pushedRatio },
+      { label: 'Redis bytes per connected user', get: (r) => r.redisBytesPerConnectedUser },
+      { label: 'Redis bytes per message stored', get: (r) => r.redisBytesPerMessage },
+      { label: 'Redis bytes per conversation', get: (r) => r.redisBytesPerConversation ?? Number.NaN },
+    ],
+  },
+  pages: {
+    variants: ['ours', 'peer'],
+    metrics: [
+      ...pagePercentiles(3).map(({ i, p, get }) => ({
+        label: `20,000 messages, limit 50 at offset ${['0', '10,000', '19,940'][i]} ${p} (ms)`,
+        get,
+        target: against('≤ peer', (o, q) => o <= q, ['ours', 'peer']),
+      })),
+      ...(['p50', 'p99'] as const).flatMap((p) => [
+        { label: `limit 50 before the newest ${p} (ms)`, get: (r: any) => cursor(r, 'top', p) },
+        { label: `limit 50 before seq 61 ${p} (ms)`, get: (r: any) => cursor(r, 'deep', p) },
+      ]),
     ],
   },
   idle: {
@@ -65,23 +235,18 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       {
         label: 'server RSS per idle joined connection (KiB)',
         get: (r) => r.bytesPerConnection / 1024,
-        target: { text: '≤ 12 KiB', met: (o) => o <= 12 },
+        target: of('ours', '≤ 12 KiB', (v) => v <= 12),
       },
     ],
   },
   history: {
     variants: ['ours', 'peer'],
     metrics: [
-      ...[0, 1, 2, 3].flatMap((i) =>
-        (['p50', 'p99'] as const).map((p) => ({
-          label: `limit 50 at offset #${i + 1} ${p} (ms)`,
-          get: history((r) => offsetKeys(r)[i]!, p),
-        })),
-      ),
+      ...pagePercentiles(4).map(({ i, p, get }) => ({ label: `limit 50 at offset #${i + 1} ${p} (ms)`, get })),
       {
         label: 'p99 at the deepest offset ÷ p99 at offset 0',
         get: (r: any) => history((x) => offsetKeys(x)[3]!, 'p99')(r) / history((x) => offsetKeys(x)[0]!, 'p99')(r),
-        target: { text: '≤ 1.5', met: (o: number) => o <= 1.5 },
+        target: of('ours', '≤ 1.5', (v) => v <= 1.5),
       },
       ...(['p50', 'p99'] as const).flatMap((p) => [
         { label: `limit 50 before the newest ${p} (ms)`, get: (r: any) => cursor(r, 'top', p) },
@@ -93,7 +258,7 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       {
         label: 'p99 before seq 61 ÷ p99 before the newest',
         get: (r: any) => cursor(r, 'deep', 'p99') / cursor(r, 'top', 'p99'),
-        target: { text: '≤ 1.5', met: (o: number) => o <= 1.5 },
+        target: of('ours', '≤ 1.5', (v) => v <= 1.5),
       },
     ],
   },
@@ -105,15 +270,11 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       {
         label: 'sign-ins/s ÷ raw bcrypt rate',
         get: (r) => r.signInsVsRaw,
-        target: { text: '≥ 0.8', met: (o) => o >= 0.8 },
+        target: of('ours', '≥ 0.8', (v) => v >= 0.8),
       },
       { label: 'chatters p99 before (ms)', get: (r) => r.chatP99BeforeMs },
       { label: 'chatters p99 during the storm (ms)', get: (r) => r.chatP99DuringMs },
-      {
-        label: 'chatters p99 during ÷ before',
-        get: (r) => r.chatP99Ratio,
-        target: { text: '≤ 2', met: (o) => o <= 2 },
-      },
+      { label: 'chatters p99 during ÷ before', get: (r) => r.chatP99Ratio, target: of('ours', '≤ 2', (v) => v <= 2) },
     ],
   },
   send: {
@@ -122,7 +283,7 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       {
         label: 'server CPU µs per message sent (1,000 msg/s, no receivers)',
         get: (r) => r.serverCpuMicrosPerMessage,
-        target: { text: '≤ 1.1× plain', met: (o, p) => o <= 1.1 * p },
+        target: against('≤ 1.1× plain', (o, p) => o <= 1.1 * p, ['clientMessageId', 'plain']),
       },
     ],
   },
@@ -132,7 +293,7 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       (['p50', 'p99'] as const).map((p) => ({
         label: `\`channels\` limit 10, ${page} page ${p} (ms)`,
         get: (r: any) => r.latencyMs[page][p],
-        ...(p === 'p99' ? { target: { text: '≤ 1.5× 10', met: (o: number, t: number) => o <= 1.5 * t } } : {}),
+        ...(p === 'p99' ? { target: against('≤ 1.5× 10', (o, t) => o <= 1.5 * t, ['10,000', '10']) } : {}),
       })),
     ),
   },
@@ -145,7 +306,7 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       {
         label: 'server CPU µs per delivery',
         get: (r) => r.serverCpuMicrosPerDelivery,
-        target: { text: '≤ 1.05× off', met: (on, off) => on <= 1.05 * off },
+        target: against('≤ 1.05× off', (on, off) => on <= 1.05 * off, ['metrics on', 'metrics off']),
       },
     ],
   },
@@ -156,7 +317,7 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
       {
         label: 'chat latency p99 (ms)',
         get: (r) => r.latencyMs.p99,
-        target: { text: '≤ 1.2× alone', met: (o, a) => o <= 1.2 * a },
+        target: against('≤ 1.2× alone', (o, a) => o <= 1.2 * a, ['typing storm', 'fan-out alone']),
       },
       { label: 'chat delivered / expected', get: (r) => r.deliveredRatio },
       { label: 'typing signals sent', get: (r) => r.typingSent },
@@ -192,18 +353,22 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
   for (const [scenario, byVariant] of Object.entries(report.scenarios)) {
     const spec = METRICS[scenario];
     if (!spec) continue;
-    const [mine, other] = spec.variants;
-    lines.push(
-      `## ${scenario}`,
-      '',
-      `| metric | ${mine} | ${other} | ${mine} ÷ ${other} | target | met |`,
-      '|---|---|---|---|---|---|',
-    );
+    const { variants } = spec;
+    const ratios = spec.ratios ?? (variants.length > 1 ? [[variants[0]!, variants[1]!] as [string, string]] : []);
+    const header = [...variants, ...ratios.map(([a, b]) => `${a} ÷ ${b}`), 'target', 'met'];
+    lines.push(`## ${scenario}`, '', `| metric | ${header.join(' | ')} |`, `|---|${header.map(() => '---|').join('')}`);
     for (const metric of spec.metrics) {
-      const values = (variant: string) => median((byVariant[variant] ?? []).map(metric.get));
-      const [a, b] = [values(mine), values(other)];
-      const met = metric.target ? (metric.target.met(a, b) ? 'yes' : '**no**') : '';
-      lines.push(`| ${metric.label} | ${fmt(a)} | ${fmt(b)} | ${fmt(a / b)} | ${metric.target?.text ?? ''} | ${met} |`);
+      const m: Medians = Object.fromEntries(
+        variants.map((variant) => [variant, median((byVariant[variant] ?? []).map(metric.get))]),
+      );
+      const met = metric.target ? (metric.target.met(m) ? 'yes' : '**no**') : '';
+      const cells = [
+        ...variants.map((variant) => fmt(m[variant]!)),
+        ...ratios.map(([a, b]) => fmt(m[a]! / m[b]!)),
+        metric.target?.text ?? '',
+        met,
+      ];
+      lines.push(`| ${metric.label} | ${cells.join(' | ')} |`);
     }
     lines.push('');
   }

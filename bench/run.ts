@@ -3,7 +3,7 @@
  * peer, alternating them, on one fresh redis-server (AOF everysec) that it
  * starts and stops, and writes bench/RESULTS.md. See bench/README.md.
  *
- *   node dist/bench/run.js [--quick] [--runs N] [--only fanout,idle] [--out FILE]
+ *   node dist/bench/run.js [--quick] [--runs N] [--only fanout,idle] [--out FILE] [--from RESULTS.json]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { freePort, startRedisServer } from '../src/store/redis-server-process.js
 import { startNodeServer, type TestServer } from '../test/helpers/server.js';
 import type { ServerKind } from './lib/clients.js';
 import { median } from './lib/stats.js';
-import type { LoadgenOptions } from './loadgen.js';
+import type { LoadgenOptions, LoadgenTask, Restarted } from './lib/workload.js';
 import { type Report, renderReport, withKeptNotes } from './report.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -33,18 +33,59 @@ interface Variant {
   options?: LoadgenOptions;
   /** Another server script speaking `kind`'s protocol (the floor's bare server). */
   script?: string;
+  /** Server nodes sharing the one Redis (default 1). */
+  nodes?: number;
+  /** The server's open-files limit (`ulimit -n`), when not this process's own. */
+  openFiles?: number;
 }
 
 const OURS: Variant = { name: 'ours', kind: 'ours' };
 const PEER: Variant = { name: 'peer', kind: 'peer' };
 const BARE: Variant = { name: 'bare', kind: 'ours', script: BARE_SERVER };
 
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    // Renders the report again from a saved results .json instead of running anything.
+    from: { type: 'string' },
+  },
+});
+const quick = args.quick ?? false;
+const runs = Number(args.runs ?? (quick ? 1 : 3));
+const only = args.only?.split(',');
+const out = args.out ?? (quick ? join(tmpdir(), 'wschat-bench-smoke.md') : here('../../bench/RESULTS.md'));
+
 /** Scenarios in run order; `keepData` scenarios reuse what they seeded in earlier runs. */
 const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
-  { name: 'fanout', variants: [OURS, PEER] },
-  // The fan-out workload against a bare in-memory server: what no server beats on this machine.
-  { name: 'floor', variants: [BARE, PEER] },
+  // The bare server is the floor: what no server beats on this machine, in the same run.
+  { name: 'fanout', variants: [OURS, BARE, PEER] },
   { name: 'saturation', variants: [OURS, PEER] },
+  // A quick run lowers the node's open-files limit, so that a few hundred connections reach its MAX_CONNECTIONS.
+  {
+    name: 'connections',
+    variants: [{ ...OURS, options: { pastTheLimit: true }, ...(quick ? { openFiles: 1_324 } : {}) }, BARE],
+  },
+  { name: 'reconnect', variants: [OURS] },
+  { name: 'hot', variants: [OURS] },
+  {
+    name: 'nodes',
+    variants: [
+      { name: 'two nodes', kind: 'ours', nodes: 2 },
+      { name: 'one node', kind: 'ours' },
+    ],
+  },
+  { name: 'pipeline', variants: [OURS, PEER] },
+  {
+    name: 'private',
+    variants: [
+      { name: 'private', kind: 'ours', options: { traffic: 'private' } },
+      { name: 'public', kind: 'ours', options: { traffic: 'public' } },
+    ],
+  },
+  { name: 'pages', variants: [OURS, PEER] },
   { name: 'idle', variants: [OURS, PEER] },
   { name: 'history', variants: [OURS, PEER], keepData: true },
   { name: 'storm', variants: [OURS, PEER] },
@@ -92,52 +133,65 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
   },
 ];
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    only: { type: 'string' },
-    out: { type: 'string' },
-  },
-});
-const quick = args.quick ?? false;
-const runs = Number(args.runs ?? (quick ? 1 : 3));
-const only = args.only?.split(',');
-const out = args.out ?? (quick ? join(tmpdir(), 'wschat-bench-smoke.md') : here('../../bench/RESULTS.md'));
-
-async function startVariant(variant: Variant, redisUrl: string): Promise<TestServer> {
-  if (variant.script !== undefined) return startNodeServer(variant.script, { PORT: '0' });
+/** One node of `variant`; `port` 0 for any free port. */
+async function startVariant(variant: Variant, redisUrl: string, port = 0): Promise<TestServer> {
+  if (variant.script !== undefined) return startNodeServer(variant.script, { PORT: String(port) });
   if (variant.kind === 'ours') {
-    return startNodeServer(OUR_SERVER, {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      REDIS_URL: redisUrl,
-      LOG_LEVEL: 'info',
-      // The bench measures the server, not its per-connection rate limits; every load comes from one address.
-      RATE_LIMIT_PER_SEC: '1000000',
-      RATE_LIMIT_BURST: '1000000',
-      MAX_CONNECTIONS_PER_IP: '0',
-      SIGNUPS_PER_IP_MAX: '1000000',
-      ...variant.env,
-    });
+    return startNodeServer(
+      OUR_SERVER,
+      {
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        REDIS_URL: redisUrl,
+        LOG_LEVEL: 'info',
+        // The bench measures the server, not its per-connection rate limits; every load comes from one address.
+        RATE_LIMIT_PER_SEC: '1000000',
+        RATE_LIMIT_BURST: '1000000',
+        MAX_CONNECTIONS_PER_IP: '0',
+        SIGNUPS_PER_IP_MAX: '1000000',
+        ...variant.env,
+      },
+      [],
+      variant.openFiles,
+    );
   }
-  return startNodeServer(PEER_SERVER, { PORT: String(await freePort()), REDIS_URL: redisUrl });
+  return startNodeServer(PEER_SERVER, { PORT: String(port || (await freePort())), REDIS_URL: redisUrl });
 }
 
-function runLoadgen(scenario: string, variant: Variant, server: TestServer, redisUrl: string): Promise<any> {
-  const task = {
+/**
+ * Runs the load generator against `servers`. It may ask, over IPC, for node
+ * 0 to be restarted (SIGTERM, then started again on its port): `servers[0]`
+ * is then the new process.
+ */
+function runLoadgen(scenario: string, variant: Variant, servers: TestServer[], redisUrl: string): Promise<any> {
+  const task: LoadgenTask = {
     scenario,
     kind: variant.kind,
-    port: server.port,
-    serverPid: server.pid,
+    port: servers[0]!.port,
+    serverPid: servers[0]!.pid,
+    ports: servers.map((server) => server.port),
+    serverPids: servers.map((server) => server.pid),
     redisUrl,
     quick,
     options: variant.options,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOADGEN, JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [LOADGEN, JSON.stringify(task)], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    child.on('message', async () => {
+      try {
+        const old = servers[0]!;
+        const stoppedAt = Date.now();
+        await old.stop();
+        servers[0] = await startVariant(variant, redisUrl, old.port);
+        child.send({ pid: servers[0].pid, stoppedAt, listeningAt: Date.now() } satisfies Restarted);
+      } catch (error) {
+        child.send({ error: String(error) });
+      }
+    });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('exit', (code) => {
       const line = output.split('\n').find((l) => l.startsWith('RESULT '));
       if (code === 0 && line) resolve(JSON.parse(line.slice(7)));
@@ -156,7 +210,17 @@ function eventLoopP99(server: TestServer, from: number, to: number): number {
   return p99s.length ? Math.max(...p99s) : NaN;
 }
 
+/** Writes the report (medians, ratios, targets) and every run's raw figures beside it. */
+function writeReport(report: Report): void {
+  const previous = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
+  writeFileSync(out, withKeptNotes(renderReport(report, median), previous));
+  // The report shows medians only; docs/capacity.md traces its numbers to these raw figures.
+  writeFileSync(out.replace(/\.md$/, '.json'), `${JSON.stringify(report, null, 1)}\n`);
+  console.log(`wrote ${out}`);
+}
+
 async function main(): Promise<void> {
+  if (args.from !== undefined) return writeReport(JSON.parse(readFileSync(args.from, 'utf8')));
   const dir = mkdtempSync(join(tmpdir(), 'wschat-bench-redis-'));
   const redisServer = await startRedisServer({ dir, appendfsync: 'everysec' });
   const redis = new Redis(redisServer.url);
@@ -182,16 +246,23 @@ async function main(): Promise<void> {
         const order = run % 2 === 0 ? scenario.variants : [...scenario.variants].reverse();
         for (const variant of order) {
           if (!scenario.keepData) await redis.flushall();
-          const server = await startVariant(variant, redisServer.url);
+          const servers: TestServer[] = [];
           try {
-            const result = await runLoadgen(scenario.name, variant, server, redisServer.url);
+            for (let node = 0; node < (variant.nodes ?? 1); node++) {
+              servers.push(await startVariant(variant, redisServer.url));
+            }
+            const result = await runLoadgen(scenario.name, variant, servers, redisServer.url);
             if (scenario.name === 'pool') {
-              result.eventLoopDelayP99Ms = eventLoopP99(server, result.windowWallClock.from, result.windowWallClock.to);
+              result.eventLoopDelayP99Ms = eventLoopP99(
+                servers[0]!,
+                result.windowWallClock.from,
+                result.windowWallClock.to,
+              );
             }
             (results[variant.name] ??= []).push(result);
             console.log(`${scenario.name} run ${run + 1} ${variant.name}: ${JSON.stringify(result).slice(0, 300)}`);
           } finally {
-            await server.stop();
+            await Promise.all(servers.map((server) => server.stop()));
           }
         }
       }
@@ -202,9 +273,7 @@ async function main(): Promise<void> {
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const previous = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
-  writeFileSync(out, withKeptNotes(renderReport(report, median), previous));
-  console.log(`wrote ${out}`);
+  writeReport(report);
 }
 
 await main();

@@ -15,13 +15,18 @@ export interface BenchClient {
   resume(credentials: unknown): Promise<void>;
   readonly credentials: unknown;
   joinPublic(): Promise<void>;
-  /** Sends to the public channel; with a clientMessageId, as an idempotent send (ours only). */
-  sendPublic(text: string, clientMessageId?: string): Promise<void>;
+  /**
+   * Sends to the public channel; with a clientMessageId, as an idempotent send (ours only).
+   * Resolves with the stored message's seq (ours; the peer has none: 0).
+   */
+  sendPublic(text: string, clientMessageId?: string): Promise<number>;
   history(offset: number, limit: number): Promise<number>;
   /** A page by cursor: the `limit` messages below `before` (ours only: the peer has no cursor). */
   historyBefore(before: number, limit: number): Promise<number>;
   /** Ours only: joins a private channel with `recipientUUID`. */
   joinPrivate(recipientUUID: string): Promise<void>;
+  /** Ours only: sends to the private channel with `recipientUUID`. */
+  sendPrivate(recipientUUID: string, text: string): Promise<void>;
   /** Ours only: sets the connection's watched events. */
   watch(events: string[]): Promise<void>;
   /** Ours only: tells a channel the user is typing. */
@@ -35,8 +40,9 @@ export interface BenchClient {
   close(): void;
 }
 
-export async function connectClient(kind: ServerKind, port: number): Promise<BenchClient> {
-  return kind === 'ours' ? OursClient.connect(port) : PeerClient.connect(port);
+/** @param localAddress the loopback source address (127.0.0.2, …) when one address runs short of ports */
+export async function connectClient(kind: ServerKind, port: number, localAddress?: string): Promise<BenchClient> {
+  return kind === 'ours' ? OursClient.connect(port, localAddress) : PeerClient.connect(port);
 }
 
 /** The send time in a text `T<ms>;…`. */
@@ -66,9 +72,13 @@ class OursClient implements BenchClient {
     });
   }
 
-  static async connect(port: number): Promise<OursClient> {
+  static async connect(port: number, localAddress?: string): Promise<OursClient> {
     // The load generator shares the machine with the server: spend as little CPU per frame as possible.
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false, skipUTF8Validation: true });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     const client = new OursClient(ws);
     const ready = await new Promise<any>((resolve, reject) => client.#pending.push({ resolve, reject }));
     client.#session = ready.ready.sessionUUID;
@@ -92,12 +102,13 @@ class OursClient implements BenchClient {
     await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID: 0 } });
   }
 
-  async sendPublic(text: string, clientMessageId?: string): Promise<void> {
-    await this.#request({
+  async sendPublic(text: string, clientMessageId?: string): Promise<number> {
+    const reply = await this.#request({
       type: 'channelMessage',
       ...this.#auth,
       channelMessage: { recipientUUID: 0, message: text, clientMessageId },
     });
+    return reply.channelMessage.seq;
   }
 
   async history(offset: number, limit: number): Promise<number> {
@@ -120,6 +131,14 @@ class OursClient implements BenchClient {
 
   async joinPrivate(recipientUUID: string): Promise<void> {
     await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID } });
+  }
+
+  async sendPrivate(recipientUUID: string, text: string): Promise<void> {
+    await this.#request({
+      type: 'channelMessage',
+      ...this.#auth,
+      channelMessage: { recipientUUID, message: text },
+    });
   }
 
   async watch(events: string[]): Promise<void> {
@@ -218,8 +237,10 @@ class PeerClient implements BenchClient {
     await this.#socket.emitWithAck('join', { room: 'public' });
   }
 
-  async sendPublic(text: string): Promise<void> {
-    await this.#socket.emitWithAck('send', { room: 'public', message: text });
+  async sendPublic(text: string): Promise<number> {
+    const reply = await this.#socket.emitWithAck('send', { room: 'public', message: text });
+    if (reply.error) throw new Error(`peer send error ${reply.error}`);
+    return 0;
   }
 
   async history(offset: number, limit: number): Promise<number> {
@@ -232,6 +253,10 @@ class PeerClient implements BenchClient {
   }
 
   async joinPrivate(): Promise<void> {
+    throw new Error('ours only');
+  }
+
+  async sendPrivate(): Promise<void> {
     throw new Error('ours only');
   }
 

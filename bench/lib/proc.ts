@@ -19,3 +19,19 @@ export function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) * 1024 : NaN;
 }
+
+/** The soft open-files limit of `pid` (`Max open files` in /proc/<pid>/limits). */
+export function openFilesLimit(pid: number): number {
+  const match = /^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  return match ? Number(match[1]) : NaN;
+}
+
+/** Whether `pid` is still running. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * One busy connection: a signed-in, joined connection keeping 64 sends in
+ * flight — each next send written as soon as an answer frees a place — for
+ * a few seconds: acknowledged messages per second, ours against the peer.
+ * Ours must also keep the contract's per-connection order: the seqs the
+ * answers carry rise in request order.
+ */
+import { connectClient } from '../lib/clients.js';
+import { sleep } from '../lib/pacer.js';
+import { close, type LoadgenTask, now, PASSWORD, text } from '../lib/workload.js';
+
+const IN_FLIGHT = 64;
+
+export async function pipeline(task: LoadgenTask) {
+  const sender = await connectClient(task.kind, task.port);
+  await sender.signIn('bench-pipeline', PASSWORD);
+  await sender.joinPublic();
+  const receiver = await connectClient(task.kind, task.port);
+  await receiver.resume(sender.credentials);
+  await receiver.joinPublic();
+  let pushed = 0;
+  receiver.onPush(() => pushed++);
+  await sleep(500);
+
+  const ms = task.quick ? 1000 : 5000;
+  const deadline = performance.now() + ms;
+  const start = performance.now();
+  let acknowledged = 0;
+  let outOfOrder = 0;
+  let lastSeq = 0;
+  let failures = 0;
+  // Requests leave in order, and so must their answers: each send chains its check on the one before it.
+  let previous: Promise<void> = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
+  for (let i = 0; performance.now() < deadline && i < 1_000_000; i++) {
+    const sent = sender.sendPublic(text(now()));
+    const checked = previous.then(() =>
+      sent.then(
+        (seq) => {
+          acknowledged++;
+          if (task.kind === 'ours' && seq !== lastSeq + 1) outOfOrder++;
+          lastSeq = seq;
+        },
+        () => void failures++,
+      ),
+    );
+    previous = checked;
+    inFlight.add(checked);
+    void checked.then(() => inFlight.delete(checked));
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - start) / 1000;
+  await sleep(1000);
+  close([sender, receiver]);
+  return {
+    inFlight: IN_FLIGHT,
+    acknowledged,
+    messagesPerSec: acknowledged / seconds,
+    outOfOrder,
+    failures,
+    pushedRatio: pushed / acknowledged,
+  };
+}
