@@ -6,7 +6,10 @@
  * the other pushes of the turn (end-of-turn.ts). A reply or a close writes
  * the pushes due first, so frames leave in the order things happened.
  * Output the client has not taken past `maxBufferedBytes` closes the
- * connection with 1013 (a slow consumer); nothing else is affected.
+ * connection with 1013 (a slow consumer); nothing else is affected. One
+ * reply larger than that (a join's users list in a channel of thousands) is
+ * not by itself a slow consumer: until the socket drains, the limit counts
+ * the output beyond it.
  */
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
@@ -19,6 +22,8 @@ export class PushWriter implements Flushable {
   readonly #onSlowConsumer: () => void;
   /** Framed pushes of this turn, not yet written. */
   #pushes: Buffer | Buffer[] | undefined;
+  /** Bytes of the largest reply written since the socket last drained, when that passed the limit: allowed on top of it. */
+  #bigReply = 0;
 
   /**
    * @param maxBufferedBytes unsent output past which the connection is closed with 1013
@@ -63,6 +68,7 @@ export class PushWriter implements Flushable {
     this.flush();
     if (this.#ws.readyState !== WebSocket.OPEN) return; // the pushes before it closed a slow consumer
     this.#ws.send(frame, { binary: false });
+    if (this.#ws.bufferedAmount > this.#maxBufferedBytes + this.#bigReply) this.#allowBigReply(frame);
     this.#closeIfSlow();
   }
 
@@ -73,8 +79,19 @@ export class PushWriter implements Flushable {
     this.#ws.close(code, reason);
   }
 
+  /** A reply that alone passes the limit is allowed until the socket drains. */
+  #allowBigReply(frame: string): void {
+    const bytes = Buffer.byteLength(frame);
+    if (bytes <= this.#maxBufferedBytes || bytes <= this.#bigReply) return;
+    const socket = (this.#ws as unknown as { _socket: Duplex & { writableNeedDrain: boolean } })._socket;
+    // Only a socket past its high-water mark emits 'drain', which ends the allowance.
+    if (!socket.writableNeedDrain) return;
+    if (this.#bigReply === 0) socket.once('drain', () => (this.#bigReply = 0));
+    this.#bigReply = bytes;
+  }
+
   #closeIfSlow(): void {
-    if (this.#ws.bufferedAmount > this.#maxBufferedBytes) {
+    if (this.#ws.bufferedAmount > this.#maxBufferedBytes + this.#bigReply) {
       this.#onSlowConsumer();
       this.#ws.close(1013, 'slow consumer');
     }

@@ -20,16 +20,21 @@ export class FakeSocket extends EventEmitter {
   paused = false;
   terminated = false;
   pings = 0;
-  readonly _socket = {
+  /** What a `ws.send` adds to `bufferedAmount`: tests set it to play a client that takes nothing. */
+  bufferEverySend = false;
+  /** The underlying socket; tests set `writableNeedDrain` and emit 'drain' on it as a full one would. */
+  readonly _socket = Object.assign(new EventEmitter(), {
+    writableNeedDrain: false,
     write: (data: Buffer): boolean => {
       this.writes++;
       for (const payload of unframe(data)) this.frames.push(JSON.parse(payload));
       return true;
     },
-  };
+  });
 
   send(data: string | Buffer): void {
     this.writes++;
+    if (this.bufferEverySend) this.bufferedAmount += Buffer.byteLength(data);
     this.frames.push(JSON.parse(data.toString()));
   }
 
