@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort, startRedisServer } from '../src/store/redis-server-process.js';
 import { startNodeServer, type TestServer } from '../test/helpers/server.js';
+import { writeChartsBeside } from './charts.js';
 import type { ServerKind } from './lib/clients.js';
 import { median } from './lib/stats.js';
 import type { LoadgenOptions } from './loadgen.js';
@@ -203,7 +204,8 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const previous = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
-  writeFileSync(out, withKeptNotes(renderReport(report, median), previous));
+  const charts = await writeChartsBeside(report, out);
+  writeFileSync(out, withKeptNotes(renderReport(report, median, charts), previous));
   console.log(`wrote ${out}`);
 }
 
