@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeCharts, writeChartsBeside } from '../../bench/charts.js';
-import type { Report } from '../../bench/report.js';
+import { median } from '../../bench/lib/stats.js';
+import { NOTES_MARKER, type Report, renderReport, withKeptNotes } from '../../bench/report.js';
 
 const MiB = 2 ** 20;
 const latency = (p50: number, p99: number) => ({ latencyMs: { p50, p99, max: p99 * 2 } });
@@ -130,5 +131,17 @@ describe('bench charts', () => {
       { path: 'smoke-charts/latency.svg', title },
     ]);
     assert.deepEqual(readdirSync(dir).sort(), ['charts', 'smoke-charts']);
+  });
+
+  it('embeds the charts in a Charts section of the report, above the scenarios and the kept notes', () => {
+    const charts = [{ path: 'charts/latency.svg', title: 'Latency p50 and p99 per scenario and server' }];
+    const previous = `old\n${NOTES_MARKER}\nhand-written\n`;
+    const text = withKeptNotes(renderReport(base({ fanout: full.scenarios.fanout! }), median, charts), previous);
+    const at = (line: string) => text.indexOf(line);
+    assert.ok(at('## Charts\n\n![Latency p50 and p99 per scenario and server](charts/latency.svg)\n') > 0);
+    assert.ok(at('## Charts') < at('## fanout'));
+    assert.ok(at('## fanout') < at(NOTES_MARKER));
+    assert.ok(text.endsWith(`${NOTES_MARKER}\nhand-written\n`));
+    assert.equal(renderReport(base({}), median).includes('## Charts'), false);
   });
 });
