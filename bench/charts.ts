@@ -130,7 +130,7 @@ function latency(report: Report, title: string): TopLevelSpec | undefined {
         { mark: 'bar', encoding: { color: { field: 'percentile', type: 'nominal', title: 'percentile' } } },
         {
           mark: { type: 'text', dy: -5, fontSize: 9 },
-          encoding: { text: { field: 'ms', type: 'quantitative', format: '.2~f' } },
+          encoding: { text: { field: 'ms', type: 'quantitative', format: '.3~r' } },
         },
       ],
     },
