@@ -338,7 +338,12 @@ const METRICS: Record<string, ScenarioSpec> = {
 const fmt = (n: number): string =>
   !Number.isFinite(n) ? '–' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toFixed(3);
 
-export function renderReport(report: Report, median: (values: number[]) => number): string {
+/** `charts`: pictures to embed (paths relative to the report file), from bench/charts.ts. */
+export function renderReport(
+  report: Report,
+  median: (values: number[]) => number,
+  charts: { path: string; title: string }[] = [],
+): string {
   const lines = [
     '# Benchmark results',
     '',
@@ -349,6 +354,7 @@ export function renderReport(report: Report, median: (values: number[]) => numbe
     '|---|---|',
     ...Object.entries(report.machine).map(([key, value]) => `| ${key} | ${value} |`),
     '',
+    ...(charts.length ? ['## Charts', '', ...charts.flatMap(({ path, title }) => [`![${title}](${path})`, ''])] : []),
   ];
   for (const [scenario, byVariant] of Object.entries(report.scenarios)) {
     const spec = METRICS[scenario];

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort, startRedisServer } from '../src/store/redis-server-process.js';
 import { startNodeServer, type TestServer } from '../test/helpers/server.js';
+import { writeChartsBeside } from './charts.js';
 import type { ServerKind } from './lib/clients.js';
 import { median } from './lib/stats.js';
 import type { LoadgenOptions, LoadgenTask, Restarted } from './lib/workload.js';
@@ -211,9 +212,10 @@ function eventLoopP99(server: TestServer, from: number, to: number): number {
 }
 
 /** Writes the report (medians, ratios, targets) and every run's raw figures beside it. */
-function writeReport(report: Report): void {
+async function writeReport(report: Report): Promise<void> {
   const previous = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
-  writeFileSync(out, withKeptNotes(renderReport(report, median), previous));
+  const charts = await writeChartsBeside(report, out);
+  writeFileSync(out, withKeptNotes(renderReport(report, median, charts), previous));
   // The report shows medians only; docs/capacity.md traces its numbers to these raw figures.
   writeFileSync(out.replace(/\.md$/, '.json'), `${JSON.stringify(report, null, 1)}\n`);
   console.log(`wrote ${out}`);
@@ -273,7 +275,7 @@ async function main(): Promise<void> {
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  writeReport(report);
+  await writeReport(report);
 }
 
 await main();
