@@ -59,7 +59,8 @@ class OursClient implements BenchClient {
   readonly #ws: WebSocket;
   #session = '';
   #auth: { userUUID: string; userAccessKey: string } = { userUUID: '', userAccessKey: '' };
-  #pending: { resolve: (frame: any) => void; reject: (error: Error) => void }[] = [];
+  /** `parse` false: the caller needs no more than success (a join's users list is too big to parse for nothing). */
+  #pending: { resolve: (frame: any) => void; reject: (error: Error) => void; parse?: boolean }[] = [];
   #onPush: (sentAt: number) => void = () => {};
   #onSignal: () => void = () => {};
 
@@ -99,7 +100,7 @@ class OursClient implements BenchClient {
   }
 
   async joinPublic(): Promise<void> {
-    await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID: 0 } });
+    await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID: 0 } }, false);
   }
 
   async sendPublic(text: string, clientMessageId?: string): Promise<number> {
@@ -130,7 +131,7 @@ class OursClient implements BenchClient {
   }
 
   async joinPrivate(recipientUUID: string): Promise<void> {
-    await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID } });
+    await this.#request({ type: 'channelJoin', ...this.#auth, channelJoin: { recipientUUID } }, false);
   }
 
   async sendPrivate(recipientUUID: string, text: string): Promise<void> {
@@ -166,9 +167,9 @@ class OursClient implements BenchClient {
     this.#ws.terminate();
   }
 
-  #request(body: object): Promise<any> {
+  #request(body: object, parse = true): Promise<any> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ resolve, reject });
+      this.#pending.push({ resolve, reject, parse });
       this.#ws.send(JSON.stringify({ SUUID: this.#session, id: 'q', ...body }));
     });
   }
@@ -186,12 +187,16 @@ class OursClient implements BenchClient {
       this.#onPush(Number(data.toString('latin1', start, data.indexOf(SEMICOLON, start))));
       return;
     }
-    const frame = JSON.parse(data.toString());
     const waiter = this.#pending.shift();
+    if (waiter?.parse === false && !startsWith(data, ERROR_PREFIX)) return waiter.resolve(undefined);
+    const frame = JSON.parse(data.toString());
     if (frame.type === 'error') waiter?.reject(new Error(`error ${frame.error.code}: ${frame.error.message}`));
     else waiter?.resolve(frame);
   }
 }
+
+const ERROR_PREFIX = Buffer.from('{"type":"error"');
+const startsWith = (data: Buffer, prefix: Buffer): boolean => data.subarray(0, prefix.length).equals(prefix);
 
 function endsWith(data: Buffer, suffix: Buffer): boolean {
   const offset = data.length - suffix.length;

@@ -26,6 +26,9 @@ const SEQ = Buffer.from('"seq":');
 /** A response ends `"id":"q"}`, a push `"seq":N}}`. */
 const QUOTE = 0x22;
 
+/** Every message seq in a frame's text, in order. */
+const seqsIn = (text: string): number[] => Array.from(text.matchAll(/"seq":(\d+)/g), (match) => Number(match[1]));
+
 /** One connection that follows the public channel by seq across reconnects. */
 class Follower {
   /** How many times each seq arrived (join lists, pages, pushes); index = seq. */
@@ -38,7 +41,7 @@ class Follower {
   tries = 0;
   #ws: WebSocket | undefined;
   #session = '';
-  #pending: ((frame: any) => void)[] = [];
+  #pending: ((frame: Buffer) => void)[] = [];
   #stopped = false;
   #onJoined: (() => void) | undefined;
 
@@ -90,7 +93,7 @@ class Follower {
     }
     // A response carries the id every request sets; a push does not.
     if (data[data.length - 2] === QUOTE) {
-      this.#pending.shift()?.(JSON.parse(data.toString()));
+      this.#pending.shift()?.(data);
       return;
     }
     const at = data.lastIndexOf(SEQ);
@@ -102,9 +105,14 @@ class Follower {
     if (seq > this.since) this.since = seq;
   }
 
-  #request(body: object): Promise<any> {
+  /** A request's answer, as its raw frame: a join's lists every user of the channel, too big to parse whole ten thousand times. */
+  #request(body: object): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.#pending.push((frame) => (frame.type === 'error' ? reject(new Error(frame.error.message)) : resolve(frame)));
+      this.#pending.push((frame) => {
+        const text = frame.toString('latin1');
+        if (text.startsWith('{"type":"error"')) reject(new Error(text));
+        else resolve(text);
+      });
       this.#ws!.send(JSON.stringify({ SUUID: this.#session, id: 'q', ...this.credentials, ...body }));
     });
   }
@@ -112,18 +120,18 @@ class Follower {
   async #join(): Promise<void> {
     const since = this.since;
     const reply = await this.#request({ type: 'channelJoin', channelJoin: { recipientUUID: 0, since } });
-    const messages: { seq: number }[] = reply.channelJoin.messages;
-    let oldest = messages.at(-1)?.seq ?? since + 1;
-    for (const message of messages) this.#hold(message.seq);
+    // The messages come first, the users after; only the messages carry a seq.
+    const seqs = seqsIn(reply.slice(0, reply.indexOf(',"users":')));
+    let oldest = seqs.at(-1) ?? since + 1;
+    for (const seq of seqs) this.#hold(seq);
     // The join held the newest 100: the rest of the gap, page by page, newest first.
-    for (let pages = 0; !reply.channelJoin.recovered && oldest > since + 1 && pages < 1000; pages++) {
+    const recovered = reply.endsWith('"recovered":true},"id":"q"}');
+    for (let pages = 0; !recovered && oldest > since + 1 && pages < 1000; pages++) {
       const page = await this.#request({
         type: 'channelMessages',
         channelMessages: { recipientUUID: 0, before: oldest, limit: PAGE },
       });
-      for (const message of page.channelMessages.messages as { seq: number }[]) {
-        if (message.seq > since) this.#hold(message.seq);
-      }
+      for (const seq of seqsIn(page)) if (seq > since) this.#hold(seq);
       oldest = Math.max(since + 1, oldest - PAGE);
     }
     this.joins++;
