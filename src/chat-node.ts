@@ -88,9 +88,9 @@ export async function startChatNode(
       redisPrefix: config.redisPrefix,
       redisCommandTimeoutMs: config.redisCommandTimeoutMs,
       bcryptCost: config.bcryptCost,
-      nice: config.workerNice,
     },
-    threads: config.workerThreads,
+    bcrypt: { threads: config.workerThreads, nice: config.workerNice },
+    history: { threads: config.historyWorkerThreads, nice: config.historyWorkerNice },
     maxQueue: config.workerQueueMax,
     inlineHistory: config.historyInPool ? undefined : { redis, keys },
   });

@@ -45,7 +45,7 @@ export interface Config {
   signInFailuresMax: number;
   /** SIGNIN_FAILURES_WINDOW_MS: that window. Default 300000 (5 minutes). */
   signInFailuresWindowMs: number;
-  /** WORKER_THREADS: Piscina threads for bcrypt and history pages. Default os.availableParallelism(). */
+  /** WORKER_THREADS: Piscina threads for bcrypt. Default os.availableParallelism(). */
   workerThreads: number;
   /**
    * WORKER_NICE: scheduling niceness of the worker threads, 0-19. They take
@@ -53,7 +53,19 @@ export interface Config {
    * slow chat. Default 19 (the lowest priority; 10 was measured too high).
    */
   workerNice: number;
-  /** WORKER_QUEUE_MAX: tasks waiting for a thread before error 10. Default 512. */
+  /**
+   * HISTORY_WORKER_THREADS: Piscina threads for history pages, apart from
+   * bcrypt's. Default 1: a page mostly waits on Redis, and one thread keeps
+   * the event loop a core of its own under a flood of page reads.
+   */
+  historyWorkerThreads: number;
+  /**
+   * HISTORY_WORKER_NICE: niceness of the history page threads, 0-19. Default
+   * 0: a page is a short task a client waits for, which at WORKER_NICE's 19
+   * waits behind any other busy process on the machine.
+   */
+  historyWorkerNice: number;
+  /** WORKER_QUEUE_MAX: tasks waiting for a thread, in each pool, before error 10. Default 512. */
   workerQueueMax: number;
   /** HISTORY_IN_POOL: read and serialize history pages in the worker pool (true) or on the main thread. Default true. */
   historyInPool: boolean;
@@ -249,6 +261,8 @@ export function loadConfig(env: Env = process.env, openFiles: number = openFiles
     signInFailuresWindowMs: integer(env, 'SIGNIN_FAILURES_WINDOW_MS', 300_000, 1000, 7 * DAY_MS),
     workerThreads: integer(env, 'WORKER_THREADS', availableParallelism(), 1, 256),
     workerNice: integer(env, 'WORKER_NICE', 19, 0, 19),
+    historyWorkerThreads: integer(env, 'HISTORY_WORKER_THREADS', 1, 1, 256),
+    historyWorkerNice: integer(env, 'HISTORY_WORKER_NICE', 0, 0, 19),
     workerQueueMax: integer(env, 'WORKER_QUEUE_MAX', 512, 1, 1_000_000),
     historyInPool: boolean(env, 'HISTORY_IN_POOL', true),
     webUi: boolean(env, 'WEB_UI', true),

@@ -23,6 +23,8 @@ export interface BenchClient {
   history(offset: number, limit: number): Promise<number>;
   /** A page by cursor: the `limit` messages below `before` (ours only: the peer has no cursor). */
   historyBefore(before: number, limit: number): Promise<number>;
+  /** A page by cursor: the `limit` messages above `after` (ours only). */
+  historyAfter(after: number, limit: number): Promise<number>;
   /** Ours only: joins a private channel with `recipientUUID`. */
   joinPrivate(recipientUUID: string): Promise<void>;
   /** Ours only: sends to the private channel with `recipientUUID`. */
@@ -126,6 +128,15 @@ class OursClient implements BenchClient {
       type: 'channelMessages',
       ...this.#auth,
       channelMessages: { recipientUUID: 0, before, limit },
+    });
+    return reply.channelMessages.messagesReceived;
+  }
+
+  async historyAfter(after: number, limit: number): Promise<number> {
+    const reply = await this.#request({
+      type: 'channelMessages',
+      ...this.#auth,
+      channelMessages: { recipientUUID: 0, after, limit },
     });
     return reply.channelMessages.messagesReceived;
   }
@@ -254,6 +265,10 @@ class PeerClient implements BenchClient {
   }
 
   async historyBefore(): Promise<number> {
+    throw new Error('the peer has no cursor paging');
+  }
+
+  async historyAfter(): Promise<number> {
     throw new Error('the peer has no cursor paging');
   }
 

@@ -61,7 +61,9 @@ type SendReply =
 const messageSend = new Script<SendReply>('message-send', { keys: 5, args: 11 });
 /** One history stream entry as XRANGE/XREVRANGE give it. */
 export type StreamEntry = [id: string, fields: string[]];
-const historyPage = new Script<[number, StreamEntry[]]>('history-page', { keys: 1, args: 3, rerunnable: false });
+const historyPage = new Script<[number, string]>('history-page', { keys: 1, args: 3, rerunnable: false });
+/** One message of a history-page.lua page. */
+type PageEntry = [id: string, uuid: string, sender: string, recipient: string, text: string, createdAt: string];
 
 /** How long a send without a clientMessageId is remembered: longer than any settling of a lost reply might take in practice. */
 const SENT_RECORD_TTL_MS = 60_000;
@@ -141,9 +143,23 @@ export async function readHistoryPage(
       : 'after' in position
         ? ['after', position.after]
         : ['offset', position.offset];
-  const [total, entries] = await historyPage.run(redis, [keys.channelHistory(channelId)], [mode, at, limit]);
-  return { total, messages: entries.map(toChatMessage) };
+  const [total, page] = await historyPage.run(redis, [keys.channelHistory(channelId)], [mode, at, limit]);
+  return { total, messages: (JSON.parse(page) as PageEntry[]).map(fromPageEntry) };
 }
+
+function fromPageEntry([id, uuid, sender, recipient, text, createdAt]: PageEntry): ChatMessage {
+  return {
+    UUID: uuid,
+    senderUUID: sender,
+    recipientUUID: recipient,
+    message: text,
+    createdAt: Number(createdAt),
+    seq: seqOf(id),
+  };
+}
+
+/** The seq of a history entry's ID `<seq>-0`. */
+const seqOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
 
 /** The message a history stream entry holds. */
 export function toChatMessage([id, fields]: StreamEntry): ChatMessage {
@@ -153,7 +169,7 @@ export function toChatMessage([id, fields]: StreamEntry): ChatMessage {
     recipientUUID: '',
     message: '',
     createdAt: 0,
-    seq: Number(id.slice(0, id.indexOf('-'))),
+    seq: seqOf(id),
   };
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1]!;

@@ -1,7 +1,11 @@
 /**
- * The Piscina pool that keeps CPU-heavy and blocking work off the event loop.
- * Its queue is bounded: when it is full a request gets error 10 at once
- * rather than waiting behind an unbounded backlog.
+ * The Piscina pools that keep CPU-heavy and blocking work off the event loop:
+ * one for bcrypt, one for history pages. They are apart because they want
+ * opposite priorities: bcrypt runs at the lowest (a sign-in storm must not
+ * slow chat), while a page is a short, latency-sensitive task that a
+ * lowest-priority thread would only start once every other process on the
+ * machine has had its turn. Each queue is bounded: when it is full a request
+ * gets error 10 at once rather than waiting behind an unbounded backlog.
  */
 import { Piscina } from 'piscina';
 import { ErrorCode, ProtocolError } from '../protocol/errors.js';
@@ -10,11 +14,20 @@ import type { RedisClient } from '../store/redis-client.js';
 import { buildHistoryPage, type HistoryPageResult, type HistoryPages, type HistoryPageTask } from './history-page.js';
 import type { WorkerSettings } from './tasks.js';
 
-export interface WorkerPoolOptions {
-  settings: WorkerSettings;
-  /** Worker threads, fixed (no growing or shrinking under load). */
+/** How many threads a pool has, and at what niceness (0-19) they run. */
+export interface ThreadsOptions {
+  /** Fixed (no growing or shrinking under load). */
   threads: number;
-  /** Tasks allowed to wait for a thread. */
+  nice: number;
+}
+
+export interface WorkerPoolOptions {
+  settings: Omit<WorkerSettings, 'nice'>;
+  /** The bcrypt threads (WORKER_THREADS, WORKER_NICE). */
+  bcrypt: ThreadsOptions;
+  /** The history page threads (HISTORY_WORKER_THREADS, HISTORY_WORKER_NICE); none are started with inlineHistory. */
+  history: ThreadsOptions;
+  /** Tasks allowed to wait for a thread, in each pool. */
   maxQueue: number;
   /** When set, history pages are read on the main thread with this client instead (HISTORY_IN_POOL=false). */
   inlineHistory?: { redis: RedisClient; keys: Keys } | undefined;
@@ -27,52 +40,58 @@ export interface Workers extends HistoryPages {
 }
 
 export class WorkerPool implements Workers {
-  readonly #pool: Piscina;
+  readonly #bcrypt: Piscina;
+  readonly #history: Piscina | undefined;
   readonly #maxQueue: number;
   readonly #inlineHistory: WorkerPoolOptions['inlineHistory'];
 
   constructor(options: WorkerPoolOptions) {
     this.#maxQueue = options.maxQueue;
     this.#inlineHistory = options.inlineHistory;
-    this.#pool = new Piscina({
-      filename: new URL('./tasks.js', import.meta.url).href,
-      minThreads: options.threads,
-      maxThreads: options.threads,
-      idleTimeout: Infinity,
-      // The default 'sync' freezes a worker's event loop between tasks, so its
-      // Redis client could never run its reconnect timer after a Redis restart.
-      atomics: 'async',
-      workerData: options.settings,
-    });
+    this.#bcrypt = startPool(options.settings, options.bcrypt);
+    this.#history = options.inlineHistory ? undefined : startPool(options.settings, options.history);
   }
 
   hashPassword(password: string): Promise<string> {
-    return this.#run({ password }, 'hashPassword');
+    return this.#run(this.#bcrypt, { password }, 'hashPassword');
   }
 
   verifyPassword(password: string, hash: string): Promise<boolean> {
-    return this.#run({ password, hash }, 'verifyPassword');
+    return this.#run(this.#bcrypt, { password, hash }, 'verifyPassword');
   }
 
   /** A history page read from Redis and serialized by a worker (or inline, if so configured). */
   historyPage(task: HistoryPageTask): Promise<HistoryPageResult> {
-    if (this.#inlineHistory) return buildHistoryPage(this.#inlineHistory.redis, this.#inlineHistory.keys, task);
-    return this.#run(task, 'historyPage');
+    if (!this.#history) return buildHistoryPage(this.#inlineHistory!.redis, this.#inlineHistory!.keys, task);
+    return this.#run(this.#history, task, 'historyPage');
   }
 
-  /** Tasks waiting for a thread. */
+  /** Tasks waiting for a thread, in both pools. */
   get queueLength(): number {
-    return this.#pool.queueSize;
+    return this.#bcrypt.queueSize + (this.#history?.queueSize ?? 0);
   }
 
-  close(): Promise<void> {
-    return this.#pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#bcrypt.close(), this.#history?.close()]);
   }
 
-  #run<R>(task: object, name: string): Promise<R> {
-    if (this.#pool.queueSize >= this.#maxQueue) {
+  #run<R>(pool: Piscina, task: object, name: string): Promise<R> {
+    if (pool.queueSize >= this.#maxQueue) {
       return Promise.reject(new ProtocolError(ErrorCode.RateLimited, 'server busy'));
     }
-    return this.#pool.run(task, { name }) as Promise<R>;
+    return pool.run(task, { name }) as Promise<R>;
   }
+}
+
+function startPool(settings: Omit<WorkerSettings, 'nice'>, { threads, nice }: ThreadsOptions): Piscina {
+  return new Piscina({
+    filename: new URL('./tasks.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    // The default 'sync' freezes a worker's event loop between tasks, so its
+    // Redis client could never run its reconnect timer after a Redis restart.
+    atomics: 'async',
+    workerData: { ...settings, nice } satisfies WorkerSettings,
+  });
 }

@@ -68,6 +68,25 @@ describe('channelMessages response', () => {
     }
   });
 
+  it(
+    'gives back a text with quotes, backslashes, slashes, control characters and non-ASCII exactly as sent',
+    TEST,
+    async () => {
+      const a = await h.user('htext');
+      const b = await h.user('htext');
+      const text = 'say "hi" \\ a/b </script> \t tab \u0001 ünï 日本 😀 \u2028 end';
+      const sent = await send(a, b.auth.userUUID, text);
+      for (const channelMessages of [
+        { recipientUUID: b.auth.userUUID },
+        { recipientUUID: b.auth.userUUID, after: 0 },
+      ]) {
+        const result = await page(a, channelMessages);
+        assert.deepEqual(result.messages, [sent]);
+        assert.equal(result.messages[0].message, text);
+      }
+    },
+  );
+
   it('answers an empty channel with a zero total and no messages', TEST, async () => {
     const a = await h.user('hempty');
     const b = await h.user('hempty');
