@@ -3,7 +3,8 @@
  * touches ws's underlying socket. A push is framed once for all sockets
  * (text-frame.ts) and written straight to the socket — ws's own send would
  * frame it again for every socket — at the end of this turn, together with
- * the other pushes of the turn (end-of-turn.ts). A reply or a close writes
+ * the other pushes of the turn (end-of-turn.ts). A reply is framed here too,
+ * into one buffer: ws's send would write header and payload as two. A reply or a close writes
  * the pushes due first, so frames leave in the order things happened.
  * Output the client has not taken past `maxBufferedBytes` closes the
  * connection with 1013 (a slow consumer); nothing else is affected.
@@ -11,7 +12,7 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { type Flushable, flushAtEndOfTurn } from './end-of-turn.js';
-import { textFrame } from './text-frame.js';
+import { textFrame, textFrameOf } from './text-frame.js';
 
 export class PushWriter implements Flushable {
   readonly #ws: WebSocket;
@@ -53,7 +54,7 @@ export class PushWriter implements Flushable {
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
     // A failed write does not throw: the socket reports it through its 'error' event.
-    (ws as unknown as { _socket: Duplex })._socket.write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
+    this.#socket().write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
     this.#closeIfSlow();
   }
 
@@ -62,7 +63,7 @@ export class PushWriter implements Flushable {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.flush();
     if (this.#ws.readyState !== WebSocket.OPEN) return; // the pushes before it closed a slow consumer
-    this.#ws.send(frame, { binary: false });
+    this.#socket().write(textFrameOf(frame));
     this.#closeIfSlow();
   }
 
@@ -71,6 +72,10 @@ export class PushWriter implements Flushable {
     this.flush();
     if (this.#ws.readyState !== WebSocket.OPEN) return; // the pushes before it closed a slow consumer
     this.#ws.close(code, reason);
+  }
+
+  #socket(): Duplex {
+    return (this.#ws as unknown as { _socket: Duplex })._socket;
   }
 
   #closeIfSlow(): void {
