@@ -35,6 +35,8 @@ export interface LoadgenOptions {
   conversations?: number;
   /** typing: run the typing storm beside the fan-out. */
   typing?: boolean;
+  /** fanout: connections that only receive, besides the 10 senders. Default 200 (20 in a quick run). */
+  receivers?: number;
 }
 
 const PASSWORD = 'bench password';
@@ -132,7 +134,7 @@ async function runStep(
  * connections, so 200 msg/s is 41,800 deliveries/s.
  */
 async function publicCrowd(task: LoadgenTask) {
-  const clients = await crowd(task, (task.quick ? 20 : 200) + 10, 10);
+  const clients = await crowd(task, (task.options?.receivers ?? (task.quick ? 20 : 200)) + 10, 10);
   const senders = clients.slice(0, 10);
   await inBatches(clients, 50, (client) => client.joinPublic());
   let window: Window | undefined;
@@ -157,7 +159,7 @@ async function fanout(task: LoadgenTask) {
     setWindow,
   );
   close(clients);
-  return step;
+  return { ...step, serverCpuMicrosPerMessage: step.serverCpuMicrosPerDelivery * deliveriesPerMessage };
 }
 
 async function saturation(task: LoadgenTask) {
@@ -515,6 +517,7 @@ function close(clients: BenchClient[]): void {
 const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
   fanout,
   floor: fanout,
+  permessage: fanout,
   saturation,
   idle,
   history,

@@ -49,6 +49,16 @@ const METRICS: Record<string, { variants: [string, string]; metrics: Metric[] }>
   fanout: { variants: ['ours', 'peer'], metrics: FANOUT_METRICS },
   // The same figures for the bare server: a reference, so no targets.
   floor: { variants: ['bare', 'peer'], metrics: FANOUT_METRICS.map(({ target: _, ...figure }) => figure) },
+  // No targets: with no receivers the CPU is what a message costs before its pushes (the senders still get 9).
+  permessage: {
+    variants: ['ours', 'bare'],
+    metrics: [
+      { label: 'server CPU µs per message', get: (r) => r.serverCpuMicrosPerMessage },
+      { label: 'latency p50 (ms)', get: (r) => r.latencyMs.p50 },
+      { label: 'latency p99 (ms)', get: (r) => r.latencyMs.p99 },
+      { label: 'delivered / expected', get: (r) => r.deliveredRatio },
+    ],
+  },
   saturation: {
     variants: ['ours', 'peer'],
     metrics: [

@@ -44,6 +44,14 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
   { name: 'fanout', variants: [OURS, PEER] },
   // The fan-out workload against a bare in-memory server: what no server beats on this machine.
   { name: 'floor', variants: [BARE, PEER] },
+  // The same senders with no receivers, ours against the bare server: what a message costs before its pushes.
+  {
+    name: 'permessage',
+    variants: [
+      { ...OURS, options: { receivers: 0 } },
+      { ...BARE, options: { receivers: 0 } },
+    ],
+  },
   { name: 'saturation', variants: [OURS, PEER] },
   { name: 'idle', variants: [OURS, PEER] },
   { name: 'history', variants: [OURS, PEER], keepData: true },
