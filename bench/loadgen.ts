@@ -46,7 +46,7 @@ async function fanout(task: LoadgenTask) {
     setWindow,
   );
   close(clients);
-  return step;
+  return { ...step, serverCpuMicrosPerMessage: step.serverCpuMicrosPerDelivery * deliveriesPerMessage };
 }
 
 async function saturation(task: LoadgenTask) {
@@ -356,6 +356,7 @@ async function typingBeside(task: LoadgenTask) {
 
 const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
   fanout,
+  permessage: fanout,
   connections,
   reconnect: reconnectStorm,
   hot: hotChannel,

@@ -85,6 +85,16 @@ const METRICS: Record<string, ScenarioSpec> = {
       },
     }),
   },
+  // No targets: with no receivers the CPU is what a message costs before its pushes (the senders still get 9).
+  permessage: {
+    variants: ['ours', 'bare'],
+    metrics: [
+      { label: 'server CPU µs per message', get: (r) => r.serverCpuMicrosPerMessage },
+      { label: 'latency p50 (ms)', get: (r) => r.latencyMs.p50 },
+      { label: 'latency p99 (ms)', get: (r) => r.latencyMs.p99 },
+      { label: 'delivered / expected', get: (r) => r.deliveredRatio },
+    ],
+  },
   saturation: {
     variants: ['ours', 'peer'],
     metrics: [

@@ -63,6 +63,14 @@ const out = args.out ?? (quick ? join(tmpdir(), 'wschat-bench-smoke.md') : here(
 const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
   // The bare server is the floor: what no server beats on this machine, in the same run.
   { name: 'fanout', variants: [OURS, BARE, PEER] },
+  // The same senders with no receivers, ours against the bare server: what a message costs before its pushes.
+  {
+    name: 'permessage',
+    variants: [
+      { ...OURS, options: { receivers: 0 } },
+      { ...BARE, options: { receivers: 0 } },
+    ],
+  },
   { name: 'saturation', variants: [OURS, PEER] },
   // A quick run lowers the node's open-files limit, so that a few hundred connections reach its MAX_CONNECTIONS.
   {

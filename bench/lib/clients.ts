@@ -199,7 +199,10 @@ class OursClient implements BenchClient {
       return;
     }
     const waiter = this.#pending.shift();
-    if (waiter?.parse === false && !startsWith(data, ERROR_PREFIX)) return waiter.resolve(undefined);
+    if (waiter?.parse === false && !startsWith(data, ERROR_PREFIX)) {
+      waiter.resolve(undefined);
+      return;
+    }
     const frame = JSON.parse(data.toString());
     if (frame.type === 'error') waiter?.reject(new Error(`error ${frame.error.code}: ${frame.error.message}`));
     else waiter?.resolve(frame);

@@ -33,6 +33,8 @@ export interface LoadgenOptions {
   conversations?: number;
   /** typing: run the typing storm beside the fan-out. */
   typing?: boolean;
+  /** fanout: connections that only receive, besides the 10 senders. Default 200 (20 in a quick run). */
+  receivers?: number;
   /** connections: open connections past the node's MAX_CONNECTIONS at the end. */
   pastTheLimit?: boolean;
   /** private: whether the users send in their private conversations or to the public channel. */
@@ -162,7 +164,7 @@ export async function runStep(
  * connections, so 200 msg/s is 41,800 deliveries/s.
  */
 export async function publicCrowd(task: LoadgenTask) {
-  const clients = await crowd(task, (task.quick ? 20 : 200) + 10, 10);
+  const clients = await crowd(task, (task.options?.receivers ?? (task.quick ? 20 : 200)) + 10, 10);
   const senders = clients.slice(0, 10);
   await inBatches(clients, 50, (client) => client.joinPublic());
   let window: Window | undefined;

@@ -3,7 +3,8 @@
  * touches ws's underlying socket. A push is framed once for all sockets
  * (text-frame.ts) and written straight to the socket — ws's own send would
  * frame it again for every socket — at the end of this turn, together with
- * the other pushes of the turn (end-of-turn.ts). A reply or a close writes
+ * the other pushes of the turn (end-of-turn.ts). A reply is framed here too,
+ * into one buffer: ws's send would write header and payload as two. A reply or a close writes
  * the pushes due first, so frames leave in the order things happened.
  * Output the client has not taken past `maxBufferedBytes` closes the
  * connection with 1013 (a slow consumer); nothing else is affected. One
@@ -14,7 +15,7 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { type Flushable, flushAtEndOfTurn } from './end-of-turn.js';
-import { textFrame } from './text-frame.js';
+import { textFrame, textFrameOf } from './text-frame.js';
 
 export class PushWriter implements Flushable {
   readonly #ws: WebSocket;
@@ -58,7 +59,7 @@ export class PushWriter implements Flushable {
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
     // A failed write does not throw: the socket reports it through its 'error' event.
-    (ws as unknown as { _socket: Duplex })._socket.write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
+    this.#socket().write(Array.isArray(pushes) ? Buffer.concat(pushes) : pushes);
     this.#closeIfSlow();
   }
 
@@ -67,8 +68,9 @@ export class PushWriter implements Flushable {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.flush();
     if (this.#ws.readyState !== WebSocket.OPEN) return; // the pushes before it closed a slow consumer
-    this.#ws.send(frame, { binary: false });
-    if (this.#ws.bufferedAmount > this.#maxBufferedBytes + this.#bigReply) this.#allowBigReply(frame);
+    const data = textFrameOf(frame);
+    this.#socket().write(data);
+    if (this.#ws.bufferedAmount > this.#maxBufferedBytes + this.#bigReply) this.#allowBigReply(data.length);
     this.#closeIfSlow();
   }
 
@@ -80,14 +82,17 @@ export class PushWriter implements Flushable {
   }
 
   /** A reply that alone passes the limit is allowed until the socket drains. */
-  #allowBigReply(frame: string): void {
-    const bytes = Buffer.byteLength(frame);
+  #allowBigReply(bytes: number): void {
     if (bytes <= this.#maxBufferedBytes || bytes <= this.#bigReply) return;
-    const socket = (this.#ws as unknown as { _socket: Duplex & { writableNeedDrain: boolean } })._socket;
+    const socket = this.#socket();
     // Only a socket past its high-water mark emits 'drain', which ends the allowance.
     if (!socket.writableNeedDrain) return;
     if (this.#bigReply === 0) socket.once('drain', () => (this.#bigReply = 0));
     this.#bigReply = bytes;
+  }
+
+  #socket(): Duplex {
+    return (this.#ws as unknown as { _socket: Duplex })._socket;
   }
 
   #closeIfSlow(): void {

@@ -1,6 +1,6 @@
 /**
- * A push framed once as an unmasked WebSocket text frame (RFC 6455 §5.2),
- * header and payload in one buffer: every joined socket then gets the same
+ * Unmasked WebSocket text frames (RFC 6455 §5.2), header and payload in one
+ * buffer. A push is framed once: every joined socket then gets the same
  * bytes in a single write, instead of being framed again per socket.
  */
 
@@ -13,19 +13,38 @@ export function textFrame(payload: Buffer): Buffer {
   let frame = framed.get(payload);
   if (frame !== undefined) return frame;
   const length = payload.length;
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  frame = Buffer.allocUnsafe(header + length);
-  frame[0] = FIN_TEXT;
-  if (header === 2) {
-    frame[1] = length;
-  } else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  payload.copy(frame, header);
+  frame = Buffer.allocUnsafe(headerLength(length) + length);
+  payload.copy(frame, writeHeader(frame, length));
   framed.set(payload, frame);
   return frame;
+}
+
+/**
+ * One connection's frame (a reply) from its text, in one buffer: one
+ * socket write, where ws's send writes header and payload as two (writev).
+ */
+export function textFrameOf(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const frame = Buffer.allocUnsafe(headerLength(length) + length);
+  frame.write(text, writeHeader(frame, length));
+  return frame;
+}
+
+const headerLength = (length: number): number => (length < 126 ? 2 : length < 65536 ? 4 : 10);
+
+/** Writes the header for a `length`-byte payload at the frame's start; returns where the payload goes. */
+function writeHeader(frame: Buffer, length: number): number {
+  frame[0] = FIN_TEXT;
+  if (length < 126) {
+    frame[1] = length;
+    return 2;
+  }
+  if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+    return 4;
+  }
+  frame[1] = 127;
+  frame.writeBigUInt64BE(BigInt(length), 2);
+  return 10;
 }

@@ -20,13 +20,14 @@ export class FakeSocket extends EventEmitter {
   paused = false;
   terminated = false;
   pings = 0;
-  /** What a `ws.send` adds to `bufferedAmount`: tests set it to play a client that takes nothing. */
+  /** Whether what is written adds to `bufferedAmount`: tests set it to play a client that takes nothing. */
   bufferEverySend = false;
   /** The underlying socket; tests set `writableNeedDrain` and emit 'drain' on it as a full one would. */
   readonly _socket = Object.assign(new EventEmitter(), {
     writableNeedDrain: false,
     write: (data: Buffer): boolean => {
       this.writes++;
+      if (this.bufferEverySend) this.bufferedAmount += data.length;
       for (const payload of unframe(data)) this.frames.push(JSON.parse(payload));
       return true;
     },

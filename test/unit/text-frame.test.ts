@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { textFrame } from '../../src/server/text-frame.js';
+import { textFrame, textFrameOf } from '../../src/server/text-frame.js';
 
 describe('textFrame', () => {
   let server: WebSocketServer;
@@ -38,6 +38,17 @@ describe('textFrame', () => {
       const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
       assert.equal(frame.length, header + length);
       assert.deepEqual(await roundTrip(frame), { data: payload.toString(), isBinary: false });
+    });
+  }
+
+  for (const length of [0, 125, 126, 65536]) {
+    it(`frames a ${length}-character reply with multi-byte characters that a ws client reads back as the same text`, async () => {
+      const text = 'é'.repeat(length);
+      const frame = textFrameOf(text);
+      const bytes = 2 * length;
+      const header = bytes < 126 ? 2 : bytes < 65536 ? 4 : 10;
+      assert.equal(frame.length, header + bytes);
+      assert.deepEqual(await roundTrip(frame), { data: text, isBinary: false });
     });
   }
 
