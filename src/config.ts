@@ -30,6 +30,13 @@ export interface Config {
   maxFrameBytes: number;
   /** MAX_BUFFERED_BYTES: unsent output past this closes the connection with 1013. Default 1 MiB. */
   maxBufferedBytes: number;
+  /**
+   * MAX_PIPELINED_SENDS: on one connection, how many consecutive
+   * channelMessage requests may be in flight at once — each is sent to Redis
+   * without waiting for the one before it to be answered (answers still leave
+   * in order). 1 handles them one at a time. Default 64.
+   */
+  maxPipelinedSends: number;
   /** HEARTBEAT_MS: ping interval; a connection that misses a pong is terminated. Default 30000. */
   heartbeatMs: number;
   /** RATE_LIMIT_PER_SEC: requests per second per connection, sustained. Default 100. */
@@ -253,6 +260,7 @@ export function loadConfig(env: Env = process.env, openFiles: number = openFiles
     accessKeyTtlMs: integer(env, 'ACCESS_KEY_TTL_MS', 30 * DAY_MS, 1000, 3650 * DAY_MS),
     maxFrameBytes: integer(env, 'MAX_FRAME_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     maxBufferedBytes: integer(env, 'MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxPipelinedSends: integer(env, 'MAX_PIPELINED_SENDS', 64, 1, 256),
     heartbeatMs: integer(env, 'HEARTBEAT_MS', 30_000, 100, 3_600_000),
     rateLimitPerSec,
     rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', Math.max(200, rateLimitPerSec), 1, 10_000_000),

@@ -29,6 +29,7 @@ import type { ChannelHistory } from '../store/channel-history.js';
 import { type ChannelSignals, isSignal, parseSignal } from '../store/channel-signals.js';
 import type { FeedEntry } from '../store/feed-entry.js';
 import type { ReadMarkers } from '../store/read-markers.js';
+import type { WriteOrder } from '../store/script.js';
 import type { UserNames } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChatMetrics } from '../telemetry/metrics.js';
@@ -84,6 +85,8 @@ export interface SendRequest {
   clientMessageId: string | undefined;
   /** Aborts when nobody waits for the answer any more (the connection closed). */
   signal: AbortSignal | undefined;
+  /** For a send that overlaps the connection's earlier ones: keeps it behind them in Redis. */
+  order?: WriteOrder;
 }
 
 export interface SendResult {
@@ -284,6 +287,7 @@ export class ChannelActor implements Actor {
       traceparentOf(),
       request.clientMessageId,
       request.signal,
+      request.order,
     );
     if (original === undefined) {
       this.#deps.metrics.messageStored();

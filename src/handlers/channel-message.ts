@@ -1,7 +1,8 @@
 /**
  * channelMessage: stores a message and pushes it to every other joined
  * connection; a repeat of a clientMessageId is answered with the message
- * stored the first time.
+ * stored the first time. The connection's next send may start as soon as
+ * this one's write is sent to Redis (ctx.order): the session answers in order.
  */
 import { PUBLIC_RECIPIENT } from '../protocol/requests.js';
 import { channelMessageFrame, sentMessageJson } from '../protocol/responses.js';
@@ -22,6 +23,7 @@ export const handleChannelMessage: Handler<'channelMessage'> = async (ctx, reque
     originSession: ctx.connection.sessionUUID,
     clientMessageId,
     signal: ctx.connection.closedSignal,
+    order: ctx.order,
   });
   if (isPrivate && !sent.repeated) afterPrivateSend(ctx, recipientUUID, sent);
   if (ctx.connection.joined.has(channelId)) await channel.waitUntilPushed(sent.entryId);

@@ -11,6 +11,7 @@ import type { UserActor } from '../actors/user-actor.js';
 import type { Config } from '../config.js';
 import type { RequestOf, RequestType, WatchableEvent } from '../protocol/requests.js';
 import type { Conversations } from '../store/conversations.js';
+import type { WriteOrder } from '../store/script.js';
 import type { UserDirectory } from '../store/user-directory.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ChatMetrics } from '../telemetry/metrics.js';
@@ -61,6 +62,8 @@ export interface RequestContext {
   caller: { userUUID: string; keyId: string };
   /** The request's `id`, echoed on the response. */
   id: string | undefined;
+  /** Where the request's Redis write stands among the connection's overlapping ones (channelMessage). */
+  order: WriteOrder;
 }
 
 /** A response frame, or one with work to do right after it is sent. */

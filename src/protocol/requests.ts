@@ -11,7 +11,6 @@ import {
   array,
   boolean,
   coerce,
-  define,
   enums,
   type Infer,
   integer,
@@ -19,7 +18,7 @@ import {
   min,
   optional,
   refine,
-  type Struct,
+  Struct,
   string,
   type,
   unknown,
@@ -32,29 +31,30 @@ export const PUBLIC_RECIPIENT = '0';
 /** RFC 9562 text form, any version; compared lower-cased. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/*
- * Coercion conditions are `define`d predicates that answer with a message of
- * their own: superstruct's built-in structs (and a bare `false`) format the
- * rejected value eagerly, which throws on an object whose own `toString` is
- * not a function.
- */
-const isNumberOrString = define<number | string>(
-  'number or string',
-  (value) => typeof value === 'number' || typeof value === 'string' || 'not a number or string',
-);
-const isObject = define<Record<string, unknown>>(
-  'object',
-  (value) => (typeof value === 'object' && value !== null) || 'not an object',
-);
-
 /**
- * `null` for an optional field means absent (docs/protocol.md). The
- * condition is `unknown()`, which never fails: a failing condition (a null
- * check on an absent field, the common case) builds a StructError with its
- * stack trace, tens of µs on every request.
+ * superstruct's `coerce` with a plain predicate for its condition: that one
+ * tests its condition with `is()`, which builds a StructError — a stack
+ * trace — every time the condition does not hold, on nearly every field of
+ * every valid request (a measured 48 µs of a channelMessage's validation).
  */
+function coerceWhen<T, S>(
+  struct: Struct<T, S>,
+  when: (value: unknown) => boolean,
+  coercer: (value: never) => unknown,
+): Struct<T, S> {
+  return new Struct({
+    ...struct,
+    coercer: (value, ctx) => struct.coercer(when(value) ? coercer(value as never) : value, ctx),
+  });
+}
+
+const isNull = (value: unknown): boolean => value === null;
+const isNumberOrString = (value: unknown): boolean => typeof value === 'number' || typeof value === 'string';
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
+
+/** `null` for an optional field means absent (docs/protocol.md). */
 function optionalField<T, S>(struct: Struct<T, S>) {
-  return coerce(optional(struct), unknown(), (value) => (value === null ? undefined : value));
+  return coerceWhen(optional(struct), isNull, () => undefined);
 }
 
 /** An optional field whose absence (or `null`) means `fallback`. */
@@ -63,14 +63,15 @@ function withDefault<T, S>(struct: Struct<T, S>, fallback: T) {
 }
 
 /** `0`, `"0"` or a user's UUID; canonical form: `'0'` or a lower-case UUID. */
-export const Recipient = coerce(
+export const Recipient = coerceWhen(
   refine(
     string(),
     'recipientUUID',
     (value) => value === PUBLIC_RECIPIENT || UUID_PATTERN.test(value) || 'must be 0 or a UUID string',
   ),
   isNumberOrString,
-  (value) => (typeof value === 'number' ? (value === 0 ? PUBLIC_RECIPIENT : String(value)) : value.toLowerCase()),
+  (value: number | string) =>
+    typeof value === 'number' ? (value === 0 ? PUBLIC_RECIPIENT : String(value)) : value.toLowerCase(),
 );
 
 const Username = refine(string(), 'username', checkUsername);
@@ -92,7 +93,7 @@ const ignoreSignInBesideSignId = (value: unknown): unknown => {
   return payload.signId != null ? { ...payload, signIn: undefined } : payload;
 };
 
-export const SignInRequest = coerce(
+export const SignInRequest = coerceWhen(
   refine(
     type({ signId: optionalField(Login), signIn: optionalField(Login) }),
     'signId',

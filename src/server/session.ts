@@ -1,8 +1,10 @@
 /**
  * One WebSocket connection: its session UUID, its binding to a user, its
- * subscriptions, and the request pipeline. Requests are handled one at a
- * time in arrival order (a mailbox), so each sees the effects of the ones
- * before it and responses leave in request order.
+ * subscriptions, and the request pipeline. Requests are handled in arrival
+ * order and answered in it (request-pipeline.ts): each request but a
+ * channelMessage waits for the ones before it to be answered, so it sees
+ * their effects; consecutive channelMessage requests overlap, each started
+ * once the one before has sent its Redis write, which keeps them in order.
  *
  * Faults are checked in docs/protocol.md's order — 1, 3, 4, 10, 5, 2, then
  * the handler's 6-9 — and every error becomes a wire error here, in one
@@ -12,8 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { RawData, WebSocket } from 'ws';
 import { parseAccessKey } from '../actors/access-key.js';
-import { Mailbox } from '../actors/mailbox.js';
-import type { ConnectionHandle, RequestContext, Services } from '../handlers/context.js';
+import type { ConnectionHandle, Reply, RequestContext, Services } from '../handlers/context.js';
 import { handlers } from '../handlers/index.js';
 import {
   checkRouting,
@@ -35,12 +36,14 @@ import { errorFrame, readyFrame } from '../protocol/responses.js';
 import { isRedisFailure } from '../store/redis-client.js';
 import { isTracing, tracer, withSpan } from '../telemetry/tracing.js';
 import { PushWriter } from './push-writer.js';
+import { type Answer, RequestPipeline, type Turn } from './request-pipeline.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** Requests queued on one connection before the server stops reading from its socket. */
 const MAX_QUEUED_REQUESTS = 256;
 
 const NO_CALLER = Object.freeze({ userUUID: '', keyId: '' });
+const NO_ANSWER: Answer = () => {};
 
 /** A watched event's bit in a session's `watching` set. */
 const bitOf = (event: WatchableEvent): number => 1 << WATCHABLE_EVENTS.indexOf(event);
@@ -89,7 +92,7 @@ export class Session implements ConnectionHandle {
   readonly #ws: WebSocket;
   readonly #services: Services;
   readonly #writer: PushWriter;
-  readonly #requests = new Mailbox();
+  readonly #requests: RequestPipeline;
   readonly #bucket: TokenBucket;
   readonly #onReleased: (session: Session) => void;
   #state: SessionState = 'open';
@@ -113,6 +116,7 @@ export class Session implements ConnectionHandle {
       services.metrics.slowConsumerClosed();
       services.log.info({ session: this.sessionUUID }, 'slow consumer closed');
     });
+    this.#requests = new RequestPipeline(services.config.maxPipelinedSends);
     this.#bucket = new TokenBucket(services.config.rateLimitPerSec, services.config.rateLimitBurst);
     (ws as SessionSocket)[SESSION] = this;
     ws.on('message', onMessage);
@@ -147,14 +151,19 @@ export class Session implements ConnectionHandle {
     this.#state = 'closed';
     this.#closing?.abort();
     // Queued behind any request in flight, so a join finishing late is undone too.
-    void this.#requests
-      .post(() => this.unbind())
-      .catch((error: unknown) => this.#services.log.warn({ err: error, session: this.sessionUUID }, 'release failed'))
-      .finally(() => {
+    void this.#requests.post(async (turn) => {
+      await turn.earlierSettled();
+      try {
+        await this.unbind();
+      } catch (error) {
+        this.#services.log.warn({ err: error, session: this.sessionUUID }, 'release failed');
+      }
+      return () => {
         this.#state = 'released';
         this.#onReleased(this);
         this.#release?.resolve();
-      });
+      };
+    });
   }
 
   onSocketError(error: Error): void {
@@ -185,7 +194,7 @@ export class Session implements ConnectionHandle {
       this.#ws.pause();
     }
     // Frames ws had already read when the socket paused still arrive: answer them too.
-    do await this.#requests.post(() => {});
+    do await this.#requests.drained();
     while (this.#requests.pending > 0);
     this.#writer.close(1001, 'server shutting down');
   }
@@ -242,11 +251,11 @@ export class Session implements ConnectionHandle {
       this.#state = 'paused';
       this.#ws.pause();
     }
-    void this.#requests.post(() => this.#handle(data as Buffer, isBinary, withinRate));
+    void this.#requests.post((turn) => this.#handle(data as Buffer, isBinary, withinRate, turn));
   }
 
-  #handle(data: Buffer, isBinary: boolean, withinRate: boolean): Promise<void> {
-    if (this.#state === 'closed' || this.#state === 'released') return Promise.resolve();
+  #handle(data: Buffer, isBinary: boolean, withinRate: boolean, turn: Turn): Promise<Answer> {
+    if (this.#state === 'closed' || this.#state === 'released') return Promise.resolve(NO_ANSWER);
     // One trace per request: this span, then validate, the actor's, Redis's and every node's push.
     return withSpan(
       'chat.receive',
@@ -254,14 +263,16 @@ export class Session implements ConnectionHandle {
         kind: SpanKind.SERVER,
         attributes: { 'wschat.node': this.#services.nodeId, 'wschat.session': this.sessionUUID },
       }),
-      () => this.#process(data, isBinary, withinRate),
+      () => this.#process(data, isBinary, withinRate, turn),
     );
   }
 
-  async #process(data: Buffer, isBinary: boolean, withinRate: boolean): Promise<void> {
+  /** Handles the request; what it gives is its answer, which the pipeline sends in request order. */
+  async #process(data: Buffer, isBinary: boolean, withinRate: boolean, turn: Turn): Promise<Answer> {
     const started = performance.now();
     let raw: RawEnvelope | undefined;
     let code = 0;
+    let reply: Reply;
     try {
       const validation = isTracing() ? tracer.startSpan('chat.validate') : undefined;
       let type: RequestType;
@@ -272,6 +283,8 @@ export class Session implements ConnectionHandle {
         raw = parseFrame(data.toString('utf8'));
         type = checkRouting(raw, this.sessionUUID);
         validation?.setAttribute('wschat.type', type);
+        // A send overlaps the sends before it (Redis keeps their order); anything else sees them done.
+        if (type !== 'channelMessage') await turn.earlierSettled();
         if (!withinRate) throw new ProtocolError(ErrorCode.RateLimited);
         caller = UNAUTHENTICATED_TYPES.has(type) ? NO_CALLER : await this.#authenticate(raw);
         payload = readPayload(type, raw);
@@ -281,22 +294,29 @@ export class Session implements ConnectionHandle {
       } finally {
         validation?.end();
       }
-      const ctx: RequestContext = { services: this.#services, connection: this, caller, id: echoableId(raw) };
-      const reply = await handlers[type](ctx, payload as never);
+      const ctx: RequestContext = {
+        services: this.#services,
+        connection: this,
+        caller,
+        id: echoableId(raw),
+        order: turn,
+      };
+      reply = await handlers[type](ctx, payload as never);
+    } catch (error) {
+      code = error instanceof ProtocolError ? error.code : ErrorCode.Unavailable;
+      reply = this.#errorFor(error, raw);
+    }
+    const type = raw !== undefined && isRequestType(raw.type) ? raw.type : 'invalid';
+    this.#services.metrics.requestDone(type, code, (performance.now() - started) / 1000);
+    return () => {
       if (typeof reply === 'string') {
         this.#writer.reply(reply);
       } else {
         this.#writer.reply(reply.frame);
         reply.afterSend();
       }
-    } catch (error) {
-      code = error instanceof ProtocolError ? error.code : ErrorCode.Unavailable;
-      this.#writer.reply(this.#errorFor(error, raw));
-    } finally {
-      const type = raw !== undefined && isRequestType(raw.type) ? raw.type : 'invalid';
-      this.#services.metrics.requestDone(type, code, (performance.now() - started) / 1000);
       this.#resumeIfDrained();
-    }
+    };
   }
 
   /** The caller, after error 5 checks; binds an unbound connection to them. */

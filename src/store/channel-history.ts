@@ -8,7 +8,7 @@
 import type { ChatMessage, NewMessage } from '../protocol/responses.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
-import { Script } from './script.js';
+import { Script, type WriteOrder } from './script.js';
 
 /** What a send stored, or — a repeat of one stored before — what the first stored. */
 export interface Appended {
@@ -33,7 +33,8 @@ export interface ChannelHistory {
    *
    * A lost reply is settled by running the send again until Redis answers —
    * for as long as it takes, or until `signal` aborts (the connection is
-   * gone): the answer is never a guess.
+   * gone): the answer is never a guess. With `order`, the send may
+   * overlap the caller's earlier ones and still lands after them.
    */
   append(
     message: NewMessage,
@@ -42,6 +43,7 @@ export interface ChannelHistory {
     traceparent: string,
     clientMessageId: string | undefined,
     signal: AbortSignal | undefined,
+    order?: WriteOrder,
   ): Promise<Appended>;
 }
 
@@ -89,6 +91,7 @@ export class RedisChannelHistory implements ChannelHistory {
     traceparent: string,
     clientMessageId: string | undefined,
     signal: AbortSignal | undefined,
+    order?: WriteOrder,
   ): Promise<Appended> {
     const k = this.#keys;
     const channelId = this.#channelId;
@@ -119,6 +122,7 @@ export class RedisChannelHistory implements ChannelHistory {
         dedupeTtlMs,
       ],
       signal,
+      order,
     );
     if (reply[2] === 0) return { seq: reply[0], entryId: reply[1], recipientSeen: reply[3] };
     return {

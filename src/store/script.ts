@@ -22,6 +22,16 @@
  * Reads, and the sign-in attempt counters (where a lost count only errs on
  * the safe side), are not rerunnable: their error goes straight to the
  * caller.
+ *
+ * Overlapping writes. A caller that sends its next write before this one is
+ * answered (a connection's pipelined sends) passes a `WriteOrder`: Redis runs
+ * writes sent on one connection in that order, but a write sent again — a
+ * lost reply settled, or EVAL after NOSCRIPT — would land behind later
+ * ones. So it is sent again only once every earlier write of the caller has
+ * settled, and the caller's writes not sent yet wait for it. Nor does a
+ * write overlap while the script may be missing from Redis (NOSCRIPT seen,
+ * nothing run since): another client's EVAL could load it between two of
+ * the caller's writes, so that the later one runs and the earlier one not.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -37,6 +47,18 @@ export interface ScriptShape {
   args: number;
   /** Safe to run twice, so a lost reply is settled by running it again. Default true. */
   rerunnable?: boolean;
+}
+
+/** How one caller's overlapping writes keep their order (see above). */
+export interface WriteOrder {
+  /** True while an earlier write of the caller is being sent again: a new write waits. */
+  readonly held: boolean;
+  /** Resolves once every earlier write of the caller has settled. */
+  earlierSettled(): Promise<void>;
+  /** This write was handed to the connection: the caller's next write may follow it. */
+  sent(): void;
+  /** This write is to be sent again: later ones not sent yet wait until it has settled. */
+  resend(): void;
 }
 
 /** Longest time spent settling an unknown outcome for a caller that gave no signal. */
@@ -71,6 +93,8 @@ export class Script<Result> {
   readonly shape: Readonly<Required<ScriptShape>>;
   readonly #lua: string;
   readonly #sha: string;
+  /** False until the script ran, and again once Redis answered NOSCRIPT (its cache was emptied). */
+  #loaded = false;
 
   /** @param name the file name in ./scripts without `.lua` */
   constructor(name: string, shape: ScriptShape) {
@@ -81,22 +105,28 @@ export class Script<Result> {
     Script.all.push(this);
   }
 
-  /** @param signal while it has not aborted, a lost reply is settled however long Redis stays away */
+  /**
+   * @param signal while it has not aborted, a lost reply is settled however long Redis stays away
+   * @param order for a write that overlaps the caller's others: keeps them in order
+   */
   async run(
     redis: RedisClient,
     keys: readonly string[],
     args: readonly ScriptArg[],
     signal?: AbortSignal,
+    order?: WriteOrder,
   ): Promise<Result> {
     if (keys.length !== this.shape.keys || args.length !== this.shape.args) {
       throw new TypeError(
         `${this.name}: ${keys.length} keys and ${args.length} args given, ${this.shape.keys} and ${this.shape.args} declared`,
       );
     }
+    if (order !== undefined && (order.held || !this.#loaded)) await order.earlierSettled();
     try {
-      return await this.#run(redis, keys, args);
+      return await this.#run(redis, keys, args, order);
     } catch (error) {
       if (!this.shape.rerunnable || !isOutcomeUnknown(error)) throw error;
+      await this.#again(order);
       return this.#settle(redis, keys, args, error, signal);
     }
   }
@@ -131,12 +161,34 @@ export class Script<Result> {
     );
   }
 
-  async #run(redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<Result> {
+  /** Before a write of an ordered caller goes again: behind every earlier one. */
+  async #again(order: WriteOrder | undefined): Promise<void> {
+    if (order === undefined) return;
+    order.resend();
+    await order.earlierSettled();
+  }
+
+  #ran(result: unknown): Result {
+    this.#loaded = true;
+    return result as Result;
+  }
+
+  /** One run: EVALSHA, and EVAL if Redis does not know the script. `order` is told once EVALSHA is sent. */
+  async #run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    order?: WriteOrder,
+  ): Promise<Result> {
+    const reply = redis.evalsha(this.#sha, keys.length, ...keys, ...args);
+    order?.sent();
     try {
-      return (await redis.evalsha(this.#sha, keys.length, ...keys, ...args)) as Result;
+      return this.#ran(await reply);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await redis.eval(this.#lua, keys.length, ...keys, ...args)) as Result;
+      this.#loaded = false;
+      await this.#again(order);
+      return this.#ran(await redis.eval(this.#lua, keys.length, ...keys, ...args));
     }
   }
 }

@@ -8,6 +8,7 @@
  */
 import { type ChatMessage, messageJson, type NewMessage } from '../../src/protocol/responses.js';
 import type { Appended, ChannelHistory } from '../../src/store/channel-history.js';
+import type { WriteOrder } from '../../src/store/script.js';
 import type { HistoryPageResult, HistoryPages, HistoryPageTask } from '../../src/workers/history-page.js';
 import { Gate } from '../helpers/async.js';
 import type { MemoryChannelFeed } from './memory-channel-feed.js';
@@ -32,7 +33,24 @@ export class MemoryChannelHistory implements ChannelHistory {
     originSession: string,
     traceparent: string,
     clientMessageId: string | undefined,
+    _signal?: AbortSignal,
+    order?: WriteOrder,
   ): Promise<Appended> {
+    try {
+      return this.#append(message, push, originSession, traceparent, clientMessageId);
+    } finally {
+      // Stored (or refused) in the order called, as Redis runs one connection's commands: the next may follow.
+      order?.sent();
+    }
+  }
+
+  #append(
+    message: NewMessage,
+    push: readonly [string, string],
+    originSession: string,
+    traceparent: string,
+    clientMessageId: string | undefined,
+  ): Appended {
     if (this.failAppends > 0) {
       this.failAppends--;
       throw new Error('append failed (fake)');

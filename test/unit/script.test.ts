@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RedisClient } from '../../src/store/redis-client.js';
-import { Script } from '../../src/store/script.js';
+import { Script, type WriteOrder } from '../../src/store/script.js';
+import { deferred, isSettled } from '../helpers/async.js';
 
 // Real scripts, so the declared shapes are real: presence-add is a write (rerunnable), users-page a read.
 const write = new Script<number>('presence-add', { keys: 2, args: 1 });
@@ -100,5 +101,81 @@ describe('Script.run', () => {
     const redis = new FakeRedis('noscript');
     assert.equal(await run(write, redis, ['a', 'b'], ['u']), 1);
     assert.deepEqual(redis.calls, ['evalsha:noscript', 'eval']);
+  });
+
+  describe('with a WriteOrder (overlapping writes)', () => {
+    /** An order whose earlier writes settle when `settleEarlier` is called; it records what it is told. */
+    function order(held = false) {
+      const earlier = deferred();
+      const told: string[] = [];
+      const writeOrder: WriteOrder = {
+        held,
+        earlierSettled: () => {
+          told.push('wait');
+          return earlier.promise;
+        },
+        sent: () => told.push('sent'),
+        resend: () => told.push('resend'),
+      };
+      return { writeOrder, told, settleEarlier: () => earlier.resolve() };
+    }
+    const ordered = (script: Script<number>, redis: FakeRedis, o: WriteOrder) =>
+      script.run(redis as unknown as RedisClient, ['a', 'b'], ['u'], undefined, o);
+
+    it('says the write is sent as soon as EVALSHA is handed over, before the answer', async () => {
+      await run(write, new FakeRedis('answer'), ['a', 'b'], ['u']); // the script is known to have run
+      const o = order();
+      const redis = new FakeRedis('answer');
+      const result = ordered(write, redis, o.writeOrder);
+      assert.deepEqual(o.told, ['sent']);
+      assert.equal(await result, 1);
+    });
+
+    it('sends a write again (lost reply) only once every earlier write has settled', async () => {
+      await run(write, new FakeRedis('answer'), ['a', 'b'], ['u']);
+      const o = order();
+      const redis = new FakeRedis('lose', 'answer');
+      const result = ordered(write, redis, o.writeOrder);
+      assert.equal(await isSettled(result), false);
+      assert.deepEqual(o.told, ['sent', 'resend', 'wait']);
+      assert.deepEqual(redis.calls, ['evalsha:lose']);
+      o.settleEarlier();
+      assert.equal(await result, 2);
+      assert.deepEqual(redis.calls, ['evalsha:lose', 'evalsha:answer']);
+    });
+
+    it('sends EVAL after NOSCRIPT only once every earlier write has settled; no write overlaps until the script ran', async () => {
+      await run(write, new FakeRedis('answer'), ['a', 'b'], ['u']);
+      const first = order();
+      const redis = new FakeRedis('noscript');
+      const result = ordered(write, redis, first.writeOrder);
+      assert.equal(await isSettled(result), false);
+      assert.deepEqual(first.told, ['sent', 'resend', 'wait']);
+      assert.deepEqual(redis.calls, ['evalsha:noscript']);
+      // Redis lost the script: a write now (another client's EVAL could land before it) waits for the earlier ones.
+      const second = order();
+      const secondRedis = new FakeRedis('answer');
+      const secondResult = ordered(write, secondRedis, second.writeOrder);
+      assert.equal(await isSettled(secondResult), false);
+      assert.deepEqual(second.told, ['wait']);
+      first.settleEarlier();
+      assert.equal(await result, 1);
+      assert.deepEqual(redis.calls, ['evalsha:noscript', 'eval']);
+      second.settleEarlier();
+      assert.equal(await secondResult, 1);
+      assert.deepEqual(second.told, ['wait', 'sent']);
+    });
+
+    it('holds a new write while an earlier one is being sent again', async () => {
+      await run(write, new FakeRedis('answer'), ['a', 'b'], ['u']);
+      const o = order(true);
+      const redis = new FakeRedis('answer');
+      const result = ordered(write, redis, o.writeOrder);
+      assert.equal(await isSettled(result), false);
+      assert.deepEqual(redis.calls, []);
+      o.settleEarlier();
+      assert.equal(await result, 1);
+      assert.deepEqual(o.told, ['wait', 'sent']);
+    });
   });
 });

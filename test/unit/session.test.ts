@@ -93,6 +93,35 @@ describe('Session', () => {
     );
   });
 
+  it('answers a pipelined run in order when a send in the middle fails: the failed one stored nothing', async () => {
+    const node = memoryNode();
+    const client = await signedUp(node, 'ann');
+    const history = node.historyOf('pub');
+    const send = (i: number) =>
+      client.send({ id: `s${i}`, type: 'channelMessage', channelMessage: { recipientUUID: 0, message: `s${i}` } });
+    send(0);
+    send(1);
+    await settle();
+    history.failAppends = 1;
+    for (let i = 2; i < 5; i++) send(i);
+    await client.request({ type: 'users' });
+    const replies = client.ws.frames.filter((frame) => /^s\d$/.test(frame.id));
+    assert.deepEqual(
+      replies.map((frame) => [frame.id, frame.type === 'error' ? frame.error.code : frame.channelMessage.seq]),
+      [
+        ['s0', 1],
+        ['s1', 2],
+        ['s2', 11],
+        ['s3', 3],
+        ['s4', 4],
+      ],
+    );
+    assert.deepEqual(
+      history.messages.map((m) => m.message),
+      ['s0', 's1', 's3', 's4'],
+    );
+  });
+
   it('reports faults in the contract’s order: 1, 3, 4, 10, 5, 2', async () => {
     const node = memoryNode({ RATE_LIMIT_PER_SEC: '1', RATE_LIMIT_BURST: '4' });
     const client = open(node);
