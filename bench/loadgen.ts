@@ -13,6 +13,7 @@ import { Keys } from '../src/store/keys.js';
 import { type BenchClient, connectClient } from './lib/clients.js';
 import { inBatches, pace, sleep } from './lib/pacer.js';
 import { rssBytes } from './lib/proc.js';
+import { perMessage, redisCounters } from './lib/redis-stats.js';
 import { Samples, summarize } from './lib/stats.js';
 import {
   close,
@@ -103,7 +104,14 @@ async function historyPages(task: LoadgenTask, total: number, requests: number, 
     return summarize(latencies.values());
   };
   const byOffset: Record<string, ReturnType<typeof summarize>> = {};
+  // What one offset page costs the server and Redis, CPU time over all of them.
+  const redis = new Redis(task.redisUrl);
+  const [redisBefore, serverBefore] = [await redisCounters(redis), serverCpuMicros(task)];
   for (const offset of offsets) byOffset[offset] = await timed(() => client!.history(offset, 50), `offset ${offset}`);
+  const pages = requests * offsets.length;
+  const serverCpuMicrosPerPage = (serverCpuMicros(task) - serverBefore) / pages;
+  const redisCpuMicrosPerPage = perMessage(redisBefore, await redisCounters(redis), pages).redisCpuMicrosPerMessage;
+  redis.disconnect();
   // The same pages by cursor (ours only): `before` the seq just above each offset's page.
   const byBefore: Record<string, ReturnType<typeof summarize>> = {};
   if (task.kind === 'ours') {
@@ -112,7 +120,7 @@ async function historyPages(task: LoadgenTask, total: number, requests: number, 
     }
   }
   close([client!]);
-  return { messages: total, limit: 50, byOffset, byBefore };
+  return { messages: total, limit: 50, byOffset, byBefore, serverCpuMicrosPerPage, redisCpuMicrosPerPage };
 }
 
 /** 1,000,000 messages: whether a page costs more at depth. */
@@ -120,7 +128,7 @@ const history = (task: LoadgenTask) =>
   historyPages(task, task.quick ? 10_000 : 1_000_000, task.quick ? 30 : 300, depths(task.quick ? 10_000 : 1_000_000));
 
 /** 20,000 messages, 200 sequential pages at every depth: how fast one page is, against the peer's. */
-const pages = (task: LoadgenTask) => historyPages(task, 20_000, task.quick ? 20 : 200, [0, 10_000, 19_940]);
+const pagesAtDepth = (task: LoadgenTask) => historyPages(task, 20_000, task.quick ? 20 : 200, [0, 10_000, 19_940]);
 
 /** Offsets 0, a thousandth, half way, and the last full page of `total`. */
 const depths = (total: number) => [0, total / 1000, total / 2, total - 60];
@@ -366,7 +374,7 @@ const scenarios: Record<string, (task: LoadgenTask) => Promise<unknown>> = {
   saturation,
   idle,
   history,
-  pages,
+  pages: pagesAtDepth,
   storm,
   pool: poolOrInline,
   send,

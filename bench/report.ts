@@ -177,12 +177,16 @@ const METRICS: Record<string, ScenarioSpec> = {
       { label: 'Redis-bound limit: the send script called directly, msg/s', get: (r) => r.redisLimitPerSec },
       { label: 'through the server: acknowledged msg/s (best step)', get: (r) => r.best.messagesPerSec },
       { label: 'senders at the best step (4 sends in flight each)', get: (r) => r.best.senders },
+      { label: 'server CPU µs per message at the best step', get: (r) => r.best.serverCpuMicrosPerMessage },
+      { label: 'server cores busy at the best step (1 = its main thread full)', get: (r) => r.best.serverCoresBusy },
       {
         label: 'server ÷ Redis-bound limit',
         get: (r) => r.ratioToLimit,
         target: of('ours', '≥ 0.7', (v) => v >= 0.7),
       },
       { label: 'Redis commands per message (inside scripts too)', get: (r) => r.best.commandsPerMessage },
+      { label: 'Redis CPU µs per message (through the server)', get: (r) => r.best.redisCpuMicrosPerMessage },
+      { label: 'Redis CPU µs per message (the direct loop)', get: (r) => r.redisLimitCost.redisCpuMicrosPerMessage },
       { label: 'Redis bytes in per message', get: (r) => r.best.inBytesPerMessage },
       { label: 'Redis bytes out per message', get: (r) => r.best.outBytesPerMessage },
       { label: 'pushes delivered / stored (10 receivers)', get: (r) => r.pushedRatio },
@@ -226,7 +230,12 @@ const METRICS: Record<string, ScenarioSpec> = {
     ],
   },
   pages: {
-    variants: ['ours', 'peer'],
+    // 'inline': ours with HISTORY_IN_POOL=false, the page read on the main thread: what the pool's thread hop costs.
+    variants: ['ours', 'inline', 'peer'],
+    ratios: [
+      ['ours', 'peer'],
+      ['inline', 'peer'],
+    ],
     metrics: [
       ...pagePercentiles(3).map(({ i, p, get }) => ({
         label: `20,000 messages, limit 50 at offset ${['0', '10,000', '19,940'][i]} ${p} (ms)`,
@@ -237,6 +246,8 @@ const METRICS: Record<string, ScenarioSpec> = {
         { label: `limit 50 before the newest ${p} (ms)`, get: (r: any) => cursor(r, 'top', p) },
         { label: `limit 50 before seq 61 ${p} (ms)`, get: (r: any) => cursor(r, 'deep', p) },
       ]),
+      { label: 'server CPU µs per offset page', get: (r) => r.serverCpuMicrosPerPage },
+      { label: 'Redis CPU µs per offset page', get: (r) => r.redisCpuMicrosPerPage },
     ],
   },
   idle: {

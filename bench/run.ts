@@ -94,7 +94,8 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
       { name: 'public', kind: 'ours', options: { traffic: 'public' } },
     ],
   },
-  { name: 'pages', variants: [OURS, PEER] },
+  // 'inline' reads pages on the main thread (HISTORY_IN_POOL=false): the same run shows what the pool's thread hop costs.
+  { name: 'pages', variants: [OURS, { name: 'inline', kind: 'ours', env: { HISTORY_IN_POOL: 'false' } }, PEER] },
   { name: 'idle', variants: [OURS, PEER] },
   { name: 'history', variants: [OURS, PEER], keepData: true },
   { name: 'storm', variants: [OURS, PEER] },

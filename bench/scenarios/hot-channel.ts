@@ -12,42 +12,14 @@ import { RedisChannelHistory } from '../../src/store/channel-history.js';
 import { Keys } from '../../src/store/keys.js';
 import { type BenchClient, connectClient } from '../lib/clients.js';
 import { inBatches, sleep } from '../lib/pacer.js';
+import { perMessage, redisCounters } from '../lib/redis-stats.js';
 import { seedUsers } from '../lib/seed-users.js';
-import { close, type LoadgenTask, now, PASSWORD, text } from '../lib/workload.js';
+import { close, type LoadgenTask, now, PASSWORD, serverCpuMicros, text } from '../lib/workload.js';
 
 /** Sends each sender keeps in flight. */
 const IN_FLIGHT = 4;
 /** Script calls the direct loop keeps in flight on its one connection. */
 const DIRECT_IN_FLIGHT = 256;
-
-/** Redis's own counters: calls per command, network bytes in and out. */
-async function redisCounters(redis: Redis) {
-  const [commandstats, stats] = await Promise.all([redis.info('commandstats'), redis.info('stats')]);
-  const calls: Record<string, number> = {};
-  for (const match of commandstats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[match[1]!] = Number(match[2]);
-  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(stats)?.[1] ?? Number.NaN);
-  return { calls, inBytes: field('total_net_input_bytes'), outBytes: field('total_net_output_bytes') };
-}
-
-type Counters = Awaited<ReturnType<typeof redisCounters>>;
-
-/** Per message between two readings: all commands (those run inside scripts included), each command, bytes. */
-function perMessage(before: Counters, after: Counters, messages: number) {
-  const byCommand: Record<string, number> = {};
-  let all = 0;
-  for (const [name, calls] of Object.entries(after.calls)) {
-    const delta = calls - (before.calls[name] ?? 0);
-    if (delta <= 0 || name === 'info') continue;
-    byCommand[name] = delta / messages;
-    all += delta;
-  }
-  return {
-    commandsPerMessage: all / messages,
-    byCommand,
-    inBytesPerMessage: (after.inBytes - before.inBytes) / messages,
-    outBytesPerMessage: (after.outBytes - before.outBytes) / messages,
-  };
-}
 
 /** The send script straight from here, DIRECT_IN_FLIGHT calls at a time, for `ms`: stored messages per second. */
 async function directLimit(redisUrl: string, ms: number) {
@@ -80,11 +52,16 @@ async function directLimit(redisUrl: string, ms: number) {
   return { messagesPerSec: stored / seconds, ...cost };
 }
 
-/** `senders` connections, IN_FLIGHT sends each, for `ms`: acknowledged messages per second. */
-async function throughServer(senders: BenchClient[], ms: number) {
+/**
+ * `senders` connections, IN_FLIGHT sends each, for `ms`: acknowledged
+ * messages per second, and how busy the server was (CPU seconds per second:
+ * 1 is one core, all its main thread can give).
+ */
+async function throughServer(task: LoadgenTask, senders: BenchClient[], ms: number) {
   let acknowledged = 0;
   let failures = 0;
   const deadline = performance.now() + ms;
+  const cpuStart = serverCpuMicros(task);
   const start = performance.now();
   await Promise.all(
     senders.flatMap((sender) =>
@@ -98,7 +75,15 @@ async function throughServer(senders: BenchClient[], ms: number) {
       }),
     ),
   );
-  return { acknowledged, failures, messagesPerSec: acknowledged / ((performance.now() - start) / 1000) };
+  const micros = (performance.now() - start) * 1000;
+  const cpu = serverCpuMicros(task) - cpuStart;
+  return {
+    acknowledged,
+    failures,
+    messagesPerSec: acknowledged / (micros / 1e6),
+    serverCpuMicrosPerMessage: cpu / acknowledged,
+    serverCoresBusy: cpu / micros,
+  };
 }
 
 export async function hotChannel(task: LoadgenTask) {
@@ -129,9 +114,14 @@ export async function hotChannel(task: LoadgenTask) {
   let previous = 0;
   for (const count of senderCounts) {
     const before = await redisCounters(redis);
-    const step = await throughServer(senders.slice(0, count), stepMs);
+    const step = await throughServer(task, senders.slice(0, count), stepMs);
     const measured = { senders: count, ...step, ...perMessage(before, await redisCounters(redis), step.acknowledged) };
-    steps.push({ senders: count, messagesPerSec: step.messagesPerSec, failures: step.failures });
+    steps.push({
+      senders: count,
+      messagesPerSec: step.messagesPerSec,
+      serverCoresBusy: step.serverCoresBusy,
+      failures: step.failures,
+    });
     if (best === null || measured.messagesPerSec > best.messagesPerSec) best = measured;
     // Doubling the senders gained less than 5%: the channel is as hot as it gets.
     if (measured.messagesPerSec < previous * 1.05) break;
@@ -143,7 +133,11 @@ export async function hotChannel(task: LoadgenTask) {
   close([...receivers, ...senders]);
   return {
     redisLimitPerSec: limit.messagesPerSec,
-    redisLimitCost: { commandsPerMessage: limit.commandsPerMessage, byCommand: limit.byCommand },
+    redisLimitCost: {
+      commandsPerMessage: limit.commandsPerMessage,
+      redisCpuMicrosPerMessage: limit.redisCpuMicrosPerMessage,
+      byCommand: limit.byCommand,
+    },
     best,
     ratioToLimit: best!.messagesPerSec / limit.messagesPerSec,
     steps,
