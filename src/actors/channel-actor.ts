@@ -22,6 +22,7 @@ import {
   messageHead,
   type NewMessage,
   pushHalves,
+  type TextPieces,
   typingPush,
 } from '../protocol/responses.js';
 import type { ChannelFeed } from '../store/channel-feed.js';
@@ -68,8 +69,8 @@ export interface JoinResult {
   subscription: Subscription;
   /** The messages the response shows, newest first, as a JSON array with `created_at`. */
   messagesJson: string;
-  /** The channel's users, as a JSON array of {UUID, username}. */
-  usersJson: string;
+  /** The channel's users, as a JSON array of {UUID, username} (in pieces for the public channel). */
+  usersJson: string | TextPieces;
   /** For a join with `since`: whether the messages run without a gap from `since + 1`. */
   recovered: boolean | undefined;
 }

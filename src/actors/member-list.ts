@@ -7,8 +7,10 @@
  * membership change, so a list is rebuilt at most once per
  * USERS_LIST_MAX_AGE_MS while members keep changing — and not at all while
  * they do not; a caller that became a member after the list was built is
- * added at its end, so a join always sees itself.
+ * added at its end, so a join always sees itself. A list is kept as UTF-8
+ * bytes, which every join's frame copies instead of encoding it again.
  */
+import type { TextPieces } from '../protocol/responses.js';
 import type { UserNames } from '../store/user-directory.js';
 
 /**
@@ -20,8 +22,8 @@ import type { UserNames } from '../store/user-directory.js';
 export const USERS_LIST_MAX_AGE_MS = 50;
 
 interface Built {
-  /** The JSON array. */
-  json: string;
+  /** The JSON array without its closing `]`, as UTF-8. */
+  open: Buffer;
   /** Whose objects it holds. */
   listed: Set<string>;
 }
@@ -70,17 +72,18 @@ export class MemberList {
   }
 
   /**
-   * The members as a JSON array of {UUID, username}, as of at most
+   * The members as a JSON array of {UUID, username}, in pieces, as of at most
    * USERS_LIST_MAX_AGE_MS ago, with `joiner` in it if it is a member now
    * (members whose name the directory does not have are left out).
    */
-  async json(joiner: string): Promise<string> {
+  async json(joiner: string): Promise<TextPieces> {
     const built = await this.#current();
-    if (built.listed.has(joiner) || !this.#objects.has(joiner)) return built.json;
+    const whole = [built.open, ']'];
+    if (built.listed.has(joiner) || !this.#objects.has(joiner)) return whole;
     if (this.#objects.get(joiner) === undefined) await this.#lookUp([joiner]);
     const object = this.#objects.get(joiner);
-    if (object === undefined) return built.json;
-    return built.listed.size === 0 ? `[${object}]` : `${built.json.slice(0, -1)},${object}]`;
+    if (object === undefined) return whole;
+    return [built.open, built.listed.size === 0 ? `${object}]` : `,${object}]`];
   }
 
   /** The list built last, or a new one if members changed since and it is older than USERS_LIST_MAX_AGE_MS. */
@@ -107,7 +110,7 @@ export class MemberList {
       listed.add(userUUID);
       objects.push(object);
     }
-    return { json: `[${objects.join(',')}]`, listed };
+    return { open: Buffer.from(`[${objects.join(',')}`), listed };
   }
 
   /** Makes the objects of those users that are still members (the directory caches names). */

@@ -11,6 +11,7 @@ import type { Subscriber } from '../../src/actors/subscription.js';
 import type { WatchableEvent } from '../../src/protocol/requests.js';
 import { type MemoryNode, memoryNode } from '../fakes/memory-node.js';
 import { isSettled, settle } from '../helpers/async.js';
+import { textOf } from '../helpers/text-pieces.js';
 
 let sessions = 0;
 
@@ -223,14 +224,14 @@ describe('ChannelActor', () => {
     await node.directory.create('bob', 'ub', 'Bob', 'h');
     const priv = node.services.channelActors.get('ua:ub');
     const joined = await priv.join(new Connection('ua'), undefined);
-    assert.deepEqual(JSON.parse(joined.usersJson), [
+    assert.deepEqual(JSON.parse(textOf(joined.usersJson)), [
       { UUID: 'ua', username: 'Ann' },
       { UUID: 'ub', username: 'Bob' },
     ]);
     assert.deepEqual(node.feedOf('ua:ub').entries, [], 'a private channel records no membership');
     const pub = node.services.channelActors.get('pub');
     const inPublic = await pub.join(new Connection('ub'), undefined);
-    assert.deepEqual(JSON.parse(inPublic.usersJson), [{ UUID: 'ub', username: 'Bob' }]);
+    assert.deepEqual(JSON.parse(textOf(inPublic.usersJson)), [{ UUID: 'ub', username: 'Bob' }]);
   });
 
   it('shows every public joiner of a burst itself, and drops a user who left from a list made after the interval', async () => {
@@ -241,7 +242,7 @@ describe('ChannelActor', () => {
     const connections = users.map((userUUID) => new Connection(userUUID));
     const answers = await Promise.all(connections.map((connection) => pub.join(connection, undefined)));
     answers.forEach((joined, i) => {
-      const listed = JSON.parse(joined.usersJson).map((user: { UUID: string }) => user.UUID);
+      const listed = JSON.parse(textOf(joined.usersJson)).map((user: { UUID: string }) => user.UUID);
       assert.ok(listed.includes(users[i]), `${users[i]} sees itself in ${listed}`);
       assert.equal(new Set(listed).size, listed.length, 'nobody twice');
     });
@@ -249,7 +250,7 @@ describe('ChannelActor', () => {
     await new Promise((resolve) => setTimeout(resolve, USERS_LIST_MAX_AGE_MS + 10));
     const again = await pub.join(connections[0]!, undefined);
     assert.deepEqual(
-      JSON.parse(again.usersJson).map((user: { UUID: string }) => user.UUID),
+      JSON.parse(textOf(again.usersJson)).map((user: { UUID: string }) => user.UUID),
       ['ua', 'uc', 'ud'],
     );
   });
