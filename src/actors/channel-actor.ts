@@ -22,6 +22,7 @@ import {
   messageHead,
   type NewMessage,
   pushHalves,
+  type TextPieces,
   typingPush,
 } from '../protocol/responses.js';
 import type { ChannelFeed } from '../store/channel-feed.js';
@@ -41,6 +42,7 @@ import { FeedReader, type FeedReaderOptions } from './feed-reader.js';
 import type { LatestPage } from './join-view.js';
 import { JoinView } from './join-view.js';
 import { Mailbox } from './mailbox.js';
+import { MemberList } from './member-list.js';
 import { PublicMembership } from './public-membership.js';
 import { type Subscriber, Subscription } from './subscription.js';
 
@@ -68,8 +70,8 @@ export interface JoinResult {
   subscription: Subscription;
   /** The messages the response shows, newest first, as a JSON array with `created_at`. */
   messagesJson: string;
-  /** The channel's users, as a JSON array of {UUID, username}. */
-  usersJson: string;
+  /** The channel's users, as a JSON array of {UUID, username} (in pieces for the public channel). */
+  usersJson: string | TextPieces;
   /** For a join with `since`: whether the messages run without a gap from `since + 1`. */
   recovered: boolean | undefined;
 }
@@ -119,6 +121,8 @@ export class ChannelActor implements Actor {
   readonly #membership: PublicMembership | undefined;
   /** The public channel's members on every node, as of the last applied entry. */
   #members = new ChannelMembers();
+  /** The public channel's members as its joins show them; undefined for a private channel. */
+  readonly #memberList: MemberList | undefined;
   /** What joins show, shared by the joins on this node while it is current. */
   readonly #joinView: JoinView;
   readonly #reader: FeedReader;
@@ -127,17 +131,21 @@ export class ChannelActor implements Actor {
   constructor(channelId: string, deps: ChannelActorDeps) {
     this.channelId = channelId;
     this.#deps = deps;
-    this.#membership = deps.participants === undefined ? new PublicMembership(deps.feed, deps.log) : undefined;
+    const isPublic = deps.participants === undefined;
+    this.#membership = isPublic ? new PublicMembership(deps.feed, deps.log) : undefined;
+    this.#memberList = isPublic ? new MemberList(deps.names) : undefined;
     this.#joinView = new JoinView({
       readLatest: (count) =>
         deps.pages.historyPage({ channelId, position: { offset: 0 }, limit: count, timeKey: 'created_at' }),
-      readUsersJson: async () => JSON.stringify(await deps.names.names(deps.participants ?? this.#members.users())),
+      // Only a private channel's joins read this (its participants): the public channel's is the member list.
+      readUsersJson: async () => JSON.stringify(await deps.names.names(deps.participants ?? [])),
     });
     this.#reader = new FeedReader(
       deps.feed,
       {
         restore: (stateJson) => {
           this.#members = ChannelMembers.fromSnapshot(stateJson === '' ? {} : JSON.parse(stateJson));
+          this.#memberList?.replace(this.#members.users());
           this.#joinView.reset();
         },
         apply: (entry, deliver) => this.#apply(entry, deliver),
@@ -168,7 +176,7 @@ export class ChannelActor implements Actor {
       await this.#reader.readThrough(entryId > 0 ? entryId : await this.#deps.feed.lastId());
       const [page, usersJson] = await Promise.all([
         this.#joinView.latest(since === undefined ? JOIN_HISTORY : RECOVERY_LIMIT),
-        this.#joinView.usersJson(),
+        this.#memberList?.json(subscriber.userUUID) ?? this.#joinView.usersJson(),
       ]);
       subscription.markShown(page.total);
       return { subscription, usersJson, ...shown(page, since) };
@@ -319,8 +327,9 @@ export class ChannelActor implements Actor {
   /** One feed entry, in order: a push to fan out, or a membership change. */
   #apply(entry: FeedEntry, deliver: boolean): void {
     if (entry.kind !== 'message') {
-      this.#members.apply(entry);
-      this.#joinView.membersChanged();
+      const { added, removed } = this.#members.apply(entry);
+      if (added !== undefined) this.#memberList?.added(added);
+      for (const userUUID of removed) this.#memberList?.removed(userUUID);
       return;
     }
     this.#joinView.messageApplied(entry.seq);

@@ -9,6 +9,14 @@ import type { FeedEntry } from '../store/feed-entry.js';
 /** Snapshot form: user UUID → the nodes where the user is joined. */
 export type MembersSnapshot = Record<string, string[]>;
 
+/** Who an entry made a member (first node) and who it made stop being one (last node gone). */
+export interface MembershipChange {
+  added: string | undefined;
+  removed: readonly string[];
+}
+
+const NO_CHANGE: MembershipChange = { added: undefined, removed: [] };
+
 export class ChannelMembers {
   readonly #nodesByUser = new Map<string, Set<string>>();
 
@@ -21,31 +29,39 @@ export class ChannelMembers {
   }
 
   /** Applies a membership entry; message entries change nothing. */
-  apply(entry: FeedEntry): void {
+  apply(entry: FeedEntry): MembershipChange {
     switch (entry.kind) {
       case 'join': {
         const nodes = this.#nodesByUser.get(entry.userUUID);
-        if (nodes === undefined) this.#nodesByUser.set(entry.userUUID, new Set([entry.nodeId]));
-        else nodes.add(entry.nodeId);
-        break;
+        if (nodes !== undefined) {
+          nodes.add(entry.nodeId);
+          return NO_CHANGE;
+        }
+        this.#nodesByUser.set(entry.userUUID, new Set([entry.nodeId]));
+        return { added: entry.userUUID, removed: [] };
       }
       case 'leave': {
         const nodes = this.#nodesByUser.get(entry.userUUID);
-        nodes?.delete(entry.nodeId);
-        if (nodes?.size === 0) this.#nodesByUser.delete(entry.userUUID);
-        break;
+        if (nodes === undefined || !nodes.delete(entry.nodeId) || nodes.size > 0) return NO_CHANGE;
+        this.#nodesByUser.delete(entry.userUUID);
+        return { added: undefined, removed: [entry.userUUID] };
       }
-      case 'nodeGone':
+      case 'nodeGone': {
+        const removed: string[] = [];
         for (const [userUUID, nodes] of this.#nodesByUser) {
-          if (nodes.delete(entry.nodeId) && nodes.size === 0) this.#nodesByUser.delete(userUUID);
+          if (nodes.delete(entry.nodeId) && nodes.size === 0) {
+            this.#nodesByUser.delete(userUUID);
+            removed.push(userUUID);
+          }
         }
-        break;
+        return { added: undefined, removed };
+      }
       case 'message':
-        break;
+        return NO_CHANGE;
     }
   }
 
-  /** UUIDs of the users joined on at least one node. */
+  /** UUIDs of the users joined on at least one node, in the order they became members. */
   users(): string[] {
     return [...this.#nodesByUser.keys()];
   }

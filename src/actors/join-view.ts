@@ -9,8 +9,9 @@
  * node had applied when the join's subscription was made: older messages
  * reach the new subscriber through the page, newer ones as pushes. So the
  * channel actor reports each applied message's seq, and a page is reused
- * while it reaches at least that far. The users list is reused
- * until a membership change; a read started before the change is not.
+ * while it reaches at least that far. A private channel's users list (its
+ * participants) is read once; the public channel's is its member list
+ * (member-list.ts).
  */
 
 /** The newest messages, newest first, each as JSON, and the history length they end at. */
@@ -22,7 +23,7 @@ export interface LatestPage {
 export interface JoinViewSources {
   /** Reads the `count` newest messages from Redis. */
   readLatest(count: number): Promise<LatestPage>;
-  /** Reads the users list from Redis, as a JSON array. */
+  /** Reads a private channel's users list from Redis, as a JSON array. */
   readUsersJson(): Promise<string>;
 }
 
@@ -32,7 +33,7 @@ export class JoinView {
   #newestApplied = 0;
   /** `count`: how many messages were asked for (a join with `since` wants more than a plain one). */
   #page: { reaches: number; count: number; promise: Promise<LatestPage> } | undefined;
-  /** Dropped on a membership change, so a read started before it is never handed out after. */
+  /** Dropped on a reset, so a read started before it is never handed out after. */
   #users: Promise<string> | undefined;
 
   constructor(sources: JoinViewSources) {
@@ -44,15 +45,10 @@ export class JoinView {
     if (seq > this.#newestApplied) this.#newestApplied = seq;
   }
 
-  /** The channel's members changed: the users list must be read again. */
-  membersChanged(): void {
-    this.#users = undefined;
-  }
-
   /** The actor's state was replaced from a snapshot: nothing cached can be trusted. */
   reset(): void {
     this.#page = undefined;
-    this.membersChanged();
+    this.#users = undefined;
   }
 
   /**
@@ -79,7 +75,7 @@ export class JoinView {
     return entry.promise;
   }
 
-  /** The users list as JSON; shared until the members change. */
+  /** The users list as JSON; shared until a reset. */
   usersJson(): Promise<string> {
     if (this.#users !== undefined) return this.#users;
     const users = this.#sources.readUsersJson();

@@ -10,6 +10,7 @@ import type { Subscriber } from '../actors/subscription.js';
 import type { UserActor } from '../actors/user-actor.js';
 import type { Config } from '../config.js';
 import type { RequestOf, RequestType, WatchableEvent } from '../protocol/requests.js';
+import type { TextPieces } from '../protocol/responses.js';
 import type { Conversations } from '../store/conversations.js';
 import type { WriteOrder } from '../store/script.js';
 import type { UserDirectory } from '../store/user-directory.js';
@@ -66,7 +67,7 @@ export interface RequestContext {
   order: WriteOrder;
 }
 
-/** A response frame, or one with work to do right after it is sent. */
-export type Reply = string | { frame: string; afterSend(): void };
+/** A response frame, or one (maybe in pieces) with work to do right after it is sent. */
+export type Reply = string | { frame: string | TextPieces; afterSend(): void };
 
 export type Handler<T extends RequestType> = (ctx: RequestContext, request: RequestOf<T>) => Promise<Reply>;

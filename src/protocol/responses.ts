@@ -45,6 +45,13 @@ export function messageHead(m: NewMessage, timeKey: TimeKey): string {
   );
 }
 
+/**
+ * A frame's text in pieces, written one after another. A large part that
+ * many frames share (the public channel's users list) stays one UTF-8
+ * Buffer, copied into each frame instead of encoded again for each.
+ */
+export type TextPieces = readonly (string | Buffer)[];
+
 /** A JSON array of objects already serialized. */
 export const jsonArray = (items: readonly string[]): string => `[${items.join(',')}]`;
 
@@ -91,22 +98,36 @@ export const usersFrame = (total: number, users: UserEntry[], id: string | undef
 
 /**
  * `messagesJson` is a JSON array of messageJson(…, 'created_at') items, newest
- * first; `usersJson` a JSON array of ChannelUser. Both arrive serialized: the
- * joins on a node share them (actors/join-view.ts). `recovered` is written
- * only for a join that asked with `since`.
+ * first; `usersJson` a JSON array of ChannelUser, whole or in pieces. Both
+ * arrive serialized: the joins on a node share them (actors/join-view.ts,
+ * actors/member-list.ts). `recovered` is written only for a join that
+ * asked with `since`. The frame is in pieces when the users list is.
  */
-export const channelJoinFrame = (
+export function channelJoinFrame(
   messagesJson: string,
   usersJson: string,
   recovered: boolean | undefined,
   id: string | undefined,
-): string =>
-  frame(
-    'channelJoin',
-    'channelJoin',
-    `{"messages":${messagesJson},"users":${usersJson}${recovered === undefined ? '' : `,"recovered":${recovered}`}}`,
-    id,
-  );
+): string;
+export function channelJoinFrame(
+  messagesJson: string,
+  usersJson: string | TextPieces,
+  recovered: boolean | undefined,
+  id: string | undefined,
+): string | TextPieces;
+export function channelJoinFrame(
+  messagesJson: string,
+  usersJson: string | TextPieces,
+  recovered: boolean | undefined,
+  id: string | undefined,
+): string | TextPieces {
+  const end = `${recovered === undefined ? '' : `,"recovered":${recovered}`}}`;
+  if (typeof usersJson === 'string') {
+    return frame('channelJoin', 'channelJoin', `{"messages":${messagesJson},"users":${usersJson}${end}`, id);
+  }
+  const start = `{"type":"channelJoin","channelJoin":{"messages":${messagesJson},"users":`;
+  return [start, ...usersJson, `${end}${idSuffix(id)}}`];
+}
 
 /** The sender's response: the same object every other joined connection gets pushed. */
 export const channelMessageFrame = (messageObjectJson: string, id: string | undefined): string =>

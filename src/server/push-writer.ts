@@ -14,6 +14,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import type { TextPieces } from '../protocol/responses.js';
 import { type Flushable, flushAtEndOfTurn } from './end-of-turn.js';
 import { textFrame, textFrameOf } from './text-frame.js';
 
@@ -64,7 +65,7 @@ export class PushWriter implements Flushable {
   }
 
   /** Sends a reply (or the `ready` frame) after the pushes due. */
-  reply(frame: string): void {
+  reply(frame: string | TextPieces): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.flush();
     if (this.#ws.readyState !== WebSocket.OPEN) return; // the pushes before it closed a slow consumer

@@ -3,6 +3,7 @@
  * buffer. A push is framed once: every joined socket then gets the same
  * bytes in a single write, instead of being framed again per socket.
  */
+import type { TextPieces } from '../protocol/responses.js';
 
 /** Frames already built, by the payload buffer every subscriber shares. */
 const framed = new WeakMap<Buffer, Buffer>();
@@ -22,11 +23,20 @@ export function textFrame(payload: Buffer): Buffer {
 /**
  * One connection's frame (a reply) from its text, in one buffer: one
  * socket write, where ws's send writes header and payload as two (writev).
+ * Text in pieces is written piece by piece; a Buffer piece is copied as it is.
  */
-export function textFrameOf(text: string): Buffer {
-  const length = Buffer.byteLength(text);
+export function textFrameOf(text: string | TextPieces): Buffer {
+  if (typeof text === 'string') {
+    const length = Buffer.byteLength(text);
+    const frame = Buffer.allocUnsafe(headerLength(length) + length);
+    frame.write(text, writeHeader(frame, length));
+    return frame;
+  }
+  let length = 0;
+  for (const piece of text) length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
   const frame = Buffer.allocUnsafe(headerLength(length) + length);
-  frame.write(text, writeHeader(frame, length));
+  let at = writeHeader(frame, length);
+  for (const piece of text) at += typeof piece === 'string' ? frame.write(piece, at) : piece.copy(frame, at);
   return frame;
 }
 

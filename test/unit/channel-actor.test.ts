@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChannelActor } from '../../src/actors/channel-actor.js';
+import { USERS_LIST_MAX_AGE_MS } from '../../src/actors/member-list.js';
 import type { Subscriber } from '../../src/actors/subscription.js';
 import type { WatchableEvent } from '../../src/protocol/requests.js';
 import { type MemoryNode, memoryNode } from '../fakes/memory-node.js';
 import { isSettled, settle } from '../helpers/async.js';
+import { textOf } from '../helpers/text-pieces.js';
 
 let sessions = 0;
 
@@ -222,14 +224,35 @@ describe('ChannelActor', () => {
     await node.directory.create('bob', 'ub', 'Bob', 'h');
     const priv = node.services.channelActors.get('ua:ub');
     const joined = await priv.join(new Connection('ua'), undefined);
-    assert.deepEqual(JSON.parse(joined.usersJson), [
+    assert.deepEqual(JSON.parse(textOf(joined.usersJson)), [
       { UUID: 'ua', username: 'Ann' },
       { UUID: 'ub', username: 'Bob' },
     ]);
     assert.deepEqual(node.feedOf('ua:ub').entries, [], 'a private channel records no membership');
     const pub = node.services.channelActors.get('pub');
     const inPublic = await pub.join(new Connection('ub'), undefined);
-    assert.deepEqual(JSON.parse(inPublic.usersJson), [{ UUID: 'ub', username: 'Bob' }]);
+    assert.deepEqual(JSON.parse(textOf(inPublic.usersJson)), [{ UUID: 'ub', username: 'Bob' }]);
+  });
+
+  it('shows every public joiner of a burst itself, and drops a user who left from a list made after the interval', async () => {
+    const node = memoryNode();
+    const users = ['ua', 'ub', 'uc', 'ud'];
+    for (const userUUID of users) await node.directory.create(userUUID, userUUID, `name ${userUUID}`, 'h');
+    const pub = node.services.channelActors.get('pub');
+    const connections = users.map((userUUID) => new Connection(userUUID));
+    const answers = await Promise.all(connections.map((connection) => pub.join(connection, undefined)));
+    answers.forEach((joined, i) => {
+      const listed = JSON.parse(textOf(joined.usersJson)).map((user: { UUID: string }) => user.UUID);
+      assert.ok(listed.includes(users[i]), `${users[i]} sees itself in ${listed}`);
+      assert.equal(new Set(listed).size, listed.length, 'nobody twice');
+    });
+    await pub.leave(connections[1]!);
+    await new Promise((resolve) => setTimeout(resolve, USERS_LIST_MAX_AGE_MS + 10));
+    const again = await pub.join(connections[0]!, undefined);
+    assert.deepEqual(
+      JSON.parse(textOf(again.usersJson)).map((user: { UUID: string }) => user.UUID),
+      ['ua', 'uc', 'ud'],
+    );
   });
 
   it('tells typing to the joined connections that watch it, on every node, but none of the typist’s own', async () => {

@@ -49,6 +49,19 @@ describe('ChannelMembers', () => {
     assert.deepEqual(m.toSnapshot(), {});
   });
 
+  it('tells who an entry made a member and who it made stop being one', () => {
+    const m = new ChannelMembers();
+    assert.deepEqual(m.apply(join(ALICE, N1)), { added: ALICE, removed: [] });
+    assert.deepEqual(m.apply(join(ALICE, N2)), { added: undefined, removed: [] }, 'already a member');
+    assert.deepEqual(m.apply(join(BOB, N2)), { added: BOB, removed: [] });
+    assert.deepEqual(m.apply(join(CAROL, N2)), { added: CAROL, removed: [] });
+    assert.deepEqual(m.apply(leave(ALICE, N1)), { added: undefined, removed: [] }, 'still joined on N2');
+    assert.deepEqual(m.apply(leave(CAROL, N1)), { added: undefined, removed: [] }, 'never joined on N1');
+    assert.deepEqual(m.apply(message()), { added: undefined, removed: [] });
+    assert.deepEqual(m.apply(gone(N2)), { added: undefined, removed: [ALICE, BOB, CAROL] });
+    assert.deepEqual(m.users(), []);
+  });
+
   it('a join makes the user a member on that node', () => {
     const m = members(join(ALICE, N1));
     assert.deepEqual(m.users(), [ALICE]);

@@ -141,24 +141,24 @@ describe('JoinView: latest messages', () => {
 });
 
 describe('JoinView: users', () => {
-  it('reads the users once and shares them until the members change', async () => {
+  it('reads the users once and shares them until a reset', async () => {
     const f = fixture();
     f.setUsers('[{"UUID":"a","username":"alice"}]');
     assert.equal(await f.view.usersJson(), '[{"UUID":"a","username":"alice"}]');
     await f.view.usersJson();
     assert.equal(f.reads.users, 1);
     f.setUsers('[]');
-    f.view.membersChanged();
+    f.view.reset();
     assert.equal(await f.view.usersJson(), '[]');
     assert.equal(f.reads.users, 2);
   });
 
-  it('a read in flight when the members change is not given to later joins', async () => {
+  it('a read in flight at a reset is not given to later joins', async () => {
     const f = fixture();
     f.hold();
     const early = f.view.usersJson();
     f.setUsers('["changed"]');
-    f.view.membersChanged();
+    f.view.reset();
     const late = f.view.usersJson();
     f.release();
     assert.equal(await early, '[]');
@@ -170,14 +170,6 @@ describe('JoinView: users', () => {
     f.failNext();
     await assert.rejects(f.view.usersJson(), /redis down/);
     assert.equal(await f.view.usersJson(), '[]');
-    assert.equal(f.reads.users, 2);
-  });
-
-  it('reset forgets the users too', async () => {
-    const f = fixture();
-    await f.view.usersJson();
-    f.view.reset();
-    await f.view.usersJson();
     assert.equal(f.reads.users, 2);
   });
 });

@@ -17,6 +17,7 @@ import {
   unauthorizedFrame,
   usersFrame,
 } from '../../src/protocol/responses.js';
+import { textOf } from '../helpers/text-pieces.js';
 
 const SESSION = '6f9353ba-92c6-41c2-89f2-60b350bf67e7';
 const ALICE = '21d4b0aa-da77-4833-a315-1b13f70de65d';
@@ -186,6 +187,16 @@ describe('frames', () => {
     for (const recovered of [true, false]) {
       const { value } = parse(channelJoinFrame('[]', '[]', recovered, undefined));
       assert.deepEqual(value, { type: 'channelJoin', channelJoin: { messages: [], users: [], recovered } });
+    }
+  });
+
+  it('channelJoin with the users in pieces is the same text as with the users whole', () => {
+    const users = '[{"UUID":"a","username":"é\\"}]';
+    for (const recovered of [undefined, true]) {
+      for (const id of [undefined, 'j']) {
+        const pieces = channelJoinFrame('[]', [Buffer.from(users.slice(0, 9)), users.slice(9)], recovered, id);
+        assert.equal(textOf(pieces), channelJoinFrame('[]', users, recovered, id));
+      }
     }
   });
 

@@ -52,6 +52,13 @@ describe('textFrame', () => {
     });
   }
 
+  it('frames a reply in pieces, strings and UTF-8 buffers, as the same bytes as its whole text', async () => {
+    const pieces = ['{"users":', Buffer.from('["é😀', 'utf8'), Buffer.alloc(0), `${'x'.repeat(70_000)}"]}`];
+    const text = `{"users":["é😀${'x'.repeat(70_000)}"]}`;
+    assert.deepEqual(textFrameOf(pieces), textFrameOf(text));
+    assert.deepEqual(await roundTrip(textFrameOf(pieces)), { data: text, isBinary: false });
+  });
+
   it('frames each payload once: the same buffer gives the same frame object', () => {
     const payload = Buffer.from('{"type":"channelMessage"}');
     assert.equal(textFrame(payload), textFrame(payload));
