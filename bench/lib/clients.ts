@@ -106,12 +106,7 @@ class OursClient implements BenchClient {
   }
 
   async sendPublic(text: string, clientMessageId?: string): Promise<number> {
-    const reply = await this.#request({
-      type: 'channelMessage',
-      ...this.#auth,
-      channelMessage: { recipientUUID: 0, message: text, clientMessageId },
-    });
-    return reply.channelMessage.seq;
+    return this.#send(0, text, clientMessageId);
   }
 
   async history(offset: number, limit: number): Promise<number> {
@@ -146,11 +141,7 @@ class OursClient implements BenchClient {
   }
 
   async sendPrivate(recipientUUID: string, text: string): Promise<void> {
-    await this.#request({
-      type: 'channelMessage',
-      ...this.#auth,
-      channelMessage: { recipientUUID, message: text },
-    });
+    await this.#send(recipientUUID, text, undefined);
   }
 
   async watch(events: string[]): Promise<void> {
@@ -176,6 +167,16 @@ class OursClient implements BenchClient {
 
   close(): void {
     this.#ws.terminate();
+  }
+
+  /** A channelMessage; resolves with the stored message's seq. */
+  async #send(recipientUUID: string | 0, text: string, clientMessageId: string | undefined): Promise<number> {
+    const reply = await this.#request({
+      type: 'channelMessage',
+      ...this.#auth,
+      channelMessage: { recipientUUID, message: text, clientMessageId },
+    });
+    return reply.channelMessage.seq;
   }
 
   #request(body: object, parse = true): Promise<any> {

@@ -67,6 +67,12 @@ export const PASSWORD = 'bench password';
 export const now = (): number => Math.round(performance.now() * 1000) / 1000;
 export const text = (sentAt: number) => `T${sentAt};${'x'.repeat(80)}`;
 
+/** Loopback source addresses that crowds of thousands spread over: one address has only ~28,000 ports. */
+const SOURCE_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+
+/** The source address of the i-th connection of a large crowd. */
+export const sourceAddress = (i: number): string => SOURCE_ADDRESSES[i % SOURCE_ADDRESSES.length]!;
+
 /** The port of the node that the i-th client of a crowd connects to: the nodes take turns. */
 const portFor = (task: LoadgenTask, i: number): number => task.ports[i % task.ports.length]!;
 

@@ -11,11 +11,7 @@ import { type BenchClient, connectClient } from '../lib/clients.js';
 import { inBatches, sleep } from '../lib/pacer.js';
 import { isAlive, openFilesLimit, rssBytes } from '../lib/proc.js';
 import { seedUsers } from '../lib/seed-users.js';
-import { close, type LoadgenTask, now, PASSWORD, text } from '../lib/workload.js';
-
-/** Loopback source addresses the load generator spreads its connections over (ports per address are ~28,000). */
-const SOURCES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
-const source = (i: number) => SOURCES[i % SOURCES.length]!;
+import { close, type LoadgenTask, now, PASSWORD, sourceAddress, text } from '../lib/workload.js';
 
 /** How one connection attempt past the limit ended. */
 type Attempt = 'opened' | 'http 503' | `http ${number}` | 'closed' | 'error';
@@ -37,7 +33,7 @@ export async function connections(task: LoadgenTask) {
       Array.from({ length: upTo - clients.length }, (_, i) => clients.length + i),
       100,
       async (i) => {
-        const client = await connectClient(task.kind, task.port, source(i));
+        const client = await connectClient(task.kind, task.port, sourceAddress(i));
         if (task.kind === 'ours') await client.resume(users[i]);
         else await client.signIn(`bench-idle${i}`, PASSWORD);
         await client.joinPublic();
@@ -124,7 +120,7 @@ async function pastTheLimit(task: LoadgenTask, open: number) {
   const outcomes = await inBatches(
     Array.from({ length: attempts }, (_, i) => i),
     200,
-    (i) => attempt(task.port, source(i), sockets),
+    (i) => attempt(task.port, sourceAddress(i), sockets),
   );
   await sleep(1000);
   chatting = false;

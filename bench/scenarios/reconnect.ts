@@ -13,9 +13,8 @@ import { WebSocket } from 'ws';
 import { Keys } from '../../src/store/keys.js';
 import { sleep } from '../lib/pacer.js';
 import { type Credentials, seedUsers } from '../lib/seed-users.js';
-import { type LoadgenTask, PASSWORD, restartNode } from '../lib/workload.js';
+import { type LoadgenTask, PASSWORD, restartNode, sourceAddress } from '../lib/workload.js';
 
-const SOURCES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 /** A reconnecting client waits a random 0–500 ms first (then 250–750 ms between refused tries), as the SDK's jitter spreads a storm. */
 const jitter = (from: number) => from + Math.random() * 500;
 /** Seqs a follower counts: the sender's rate times the scenario's length, with room to spare. */
@@ -212,7 +211,7 @@ export async function reconnectStorm(task: LoadgenTask) {
   const rate = 5;
   const url = `ws://127.0.0.1:${task.port}/ws`;
   const [senderCredentials, ...users] = await seedUsers(task.redisUrl, 'bench-storm', count + 1, PASSWORD);
-  const followers = users.map((user, i) => new Follower(url, SOURCES[i % SOURCES.length]!, user, MAX_SEQ));
+  const followers = users.map((user, i) => new Follower(url, sourceAddress(i), user, MAX_SEQ));
 
   // The same clients' first connect and join: all at once, each after the same jitter as a reconnect.
   const startedAt = Date.now();

@@ -121,12 +121,10 @@ export function channelJoinFrame(
   recovered: boolean | undefined,
   id: string | undefined,
 ): string | TextPieces {
-  const end = `${recovered === undefined ? '' : `,"recovered":${recovered}`}}`;
-  if (typeof usersJson === 'string') {
-    return frame('channelJoin', 'channelJoin', `{"messages":${messagesJson},"users":${usersJson}${end}`, id);
-  }
+  // The frame's layout, written once for both forms: frame()'s, around a payload in pieces.
   const start = `{"type":"channelJoin","channelJoin":{"messages":${messagesJson},"users":`;
-  return [start, ...usersJson, `${end}${idSuffix(id)}}`];
+  const end = `${recovered === undefined ? '' : `,"recovered":${recovered}`}}${idSuffix(id)}}`;
+  return typeof usersJson === 'string' ? `${start}${usersJson}${end}` : [start, ...usersJson, end];
 }
 
 /** The sender's response: the same object every other joined connection gets pushed. */

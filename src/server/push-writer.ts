@@ -4,8 +4,9 @@
  * (text-frame.ts) and written straight to the socket — ws's own send would
  * frame it again for every socket — at the end of this turn, together with
  * the other pushes of the turn (end-of-turn.ts). A reply is framed here too,
- * into one buffer: ws's send would write header and payload as two. A reply or a close writes
- * the pushes due first, so frames leave in the order things happened.
+ * into one buffer: ws's send would write header and payload as two. A reply
+ * or a close writes the pushes due first, so frames leave in the order
+ * things happened.
  * Output the client has not taken past `maxBufferedBytes` closes the
  * connection with 1013 (a slow consumer); nothing else is affected. One
  * reply larger than that (a join's users list in a channel of thousands) is
