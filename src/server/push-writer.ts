@@ -4,9 +4,10 @@
  * (text-frame.ts) and written straight to the socket — ws's own send would
  * frame it again for every socket — at the end of this turn, together with
  * the other pushes of the turn (end-of-turn.ts). A reply is framed here too,
- * into one buffer: ws's send would write header and payload as two. A reply
+ * into one buffer (ws's send would write header and payload as two). A reply
  * or a close writes the pushes due first, so frames leave in the order
- * things happened.
+ * things happened. A reply in pieces is written piece by piece, its shared
+ * Buffer pieces uncopied (text-frame.ts).
  * Output the client has not taken past `maxBufferedBytes` closes the
  * connection with 1013 (a slow consumer); nothing else is affected. One
  * reply larger than that (a join's users list in a channel of thousands) is
@@ -17,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { TextPieces } from '../protocol/responses.js';
 import { type Flushable, flushAtEndOfTurn } from './end-of-turn.js';
-import { textFrame, textFrameOf } from './text-frame.js';
+import { textFrame, textFrameOf, textFrameParts } from './text-frame.js';
 
 export class PushWriter implements Flushable {
   readonly #ws: WebSocket;
@@ -70,9 +71,23 @@ export class PushWriter implements Flushable {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     this.flush();
     if (this.#ws.readyState !== WebSocket.OPEN) return; // the pushes before it closed a slow consumer
-    const data = textFrameOf(frame);
-    this.#socket().write(data);
-    if (this.#ws.bufferedAmount > this.#maxBufferedBytes + this.#bigReply) this.#allowBigReply(data.length);
+    const socket = this.#socket();
+    let bytes: number;
+    if (typeof frame === 'string') {
+      const data = textFrameOf(frame);
+      socket.write(data);
+      bytes = data.length;
+    } else {
+      const parts = textFrameParts(frame);
+      bytes = 0;
+      socket.cork();
+      for (const part of parts) {
+        socket.write(part);
+        bytes += part.length;
+      }
+      socket.uncork();
+    }
+    if (this.#ws.bufferedAmount > this.#maxBufferedBytes + this.#bigReply) this.#allowBigReply(bytes);
     this.#closeIfSlow();
   }
 

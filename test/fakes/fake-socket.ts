@@ -26,12 +26,27 @@ export class FakeSocket extends EventEmitter {
   readonly _socket = Object.assign(new EventEmitter(), {
     writableNeedDrain: false,
     write: (data: Buffer): boolean => {
-      this.writes++;
-      if (this.bufferEverySend) this.bufferedAmount += data.length;
-      for (const payload of unframe(data)) this.frames.push(JSON.parse(payload));
+      if (this.#corked !== undefined) this.#corked.push(data);
+      else this.#written(data);
       return true;
     },
+    /** Writes until uncork are gathered into one, as a socket's writev is one write. */
+    cork: (): void => {
+      this.#corked ??= [];
+    },
+    uncork: (): void => {
+      const corked = this.#corked;
+      this.#corked = undefined;
+      if (corked !== undefined && corked.length > 0) this.#written(Buffer.concat(corked));
+    },
   });
+  #corked: Buffer[] | undefined;
+
+  #written(data: Buffer): void {
+    this.writes++;
+    if (this.bufferEverySend) this.bufferedAmount += data.length;
+    for (const payload of unframe(data)) this.frames.push(JSON.parse(payload));
+  }
 
   send(data: string | Buffer): void {
     this.writes++;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { textFrame, textFrameOf } from '../../src/server/text-frame.js';
+import { textFrame, textFrameOf, textFrameParts } from '../../src/server/text-frame.js';
 
 describe('textFrame', () => {
   let server: WebSocketServer;
@@ -53,10 +53,26 @@ describe('textFrame', () => {
   }
 
   it('frames a reply in pieces, strings and UTF-8 buffers, as the same bytes as its whole text', async () => {
-    const pieces = ['{"users":', Buffer.from('["é😀', 'utf8'), Buffer.alloc(0), `${'x'.repeat(70_000)}"]}`];
+    const pieces = ['{"users":', Buffer.from('["é😀', 'utf8'), Buffer.alloc(0), `${'x'.repeat(70_000)}`, '"]}'];
     const text = `{"users":["é😀${'x'.repeat(70_000)}"]}`;
-    assert.deepEqual(textFrameOf(pieces), textFrameOf(text));
-    assert.deepEqual(await roundTrip(textFrameOf(pieces)), { data: text, isBinary: false });
+    const parts = textFrameParts(pieces);
+    assert.deepEqual(Buffer.concat(parts), textFrameOf(text));
+    const socket = (serverSide as unknown as { _socket: Duplex })._socket;
+    const received = once(client, 'message');
+    socket.cork();
+    for (const part of parts) socket.write(part);
+    socket.uncork();
+    const [data] = (await received) as [Buffer];
+    assert.equal(data.toString(), text);
+  });
+
+  it('writes a Buffer piece as it is, not a copy, between the header with the strings before it and the strings after it', () => {
+    const users = Buffer.from('[{"UUID":"a","username":"b"}');
+    const parts = textFrameParts(['{"type":"channelJoin","users":', users, ']', ',"id":"7"}']);
+    assert.equal(parts.length, 3);
+    assert.equal(parts[1], users);
+    assert.equal(parts[0]!.subarray(2).toString(), '{"type":"channelJoin","users":');
+    assert.equal(parts[2]!.toString(), '],"id":"7"}');
   });
 
   it('frames each payload once: the same buffer gives the same frame object', () => {
