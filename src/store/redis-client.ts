@@ -4,9 +4,12 @@
  * request during an outage is answered with error 11 instead of hanging;
  * the client keeps reconnecting in the background. A subscriber connection
  * is made the same way: ioredis subscribes again to every topic after a
- * reconnect (in a cluster, on another node if its node is gone).
+ * reconnect (in a cluster, on another node if its node is gone). Every
+ * connection sends the commands of one event-loop iteration in one socket
+ * write (gathered-writes.ts).
  */
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { gatherWritesPerIteration } from './gathered-writes.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -36,6 +39,12 @@ export function createRedisClient(options: RedisClientOptions): RedisClient {
     connectTimeout: options.commandTimeoutMs,
   };
   const { target } = options;
+  const client = connection(target, serverOptions);
+  gatherWritesPerIteration(client);
+  return client;
+}
+
+function connection(target: RedisTarget, serverOptions: RedisOptions): RedisClient {
   if (target.clusterNodes !== undefined) {
     return new Cluster(target.clusterNodes, {
       lazyConnect: true,
