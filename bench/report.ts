@@ -172,13 +172,19 @@ const METRICS: Record<string, ScenarioSpec> = {
     ],
   },
   hot: {
-    variants: ['ours'],
+    // 'bare': the bare server storing each message with our send script before it answers — the floor of any server that stores.
+    variants: ['ours', 'bare'],
     metrics: [
       { label: 'Redis-bound limit: the send script called directly, msg/s', get: (r) => r.redisLimitPerSec },
       { label: 'through the server: acknowledged msg/s (best step)', get: (r) => r.best.messagesPerSec },
       { label: 'senders at the best step (4 sends in flight each)', get: (r) => r.best.senders },
       { label: 'server CPU µs per message at the best step', get: (r) => r.best.serverCpuMicrosPerMessage },
       { label: 'server cores busy at the best step (1 = its main thread full)', get: (r) => r.best.serverCoresBusy },
+      { label: 'load generator cores busy at the best step', get: (r) => r.best.loadgenCoresBusy },
+      {
+        label: 'machine cores busy at the best step (server, Redis and load generator together)',
+        get: (r) => r.best.machineCoresBusy,
+      },
       {
         label: 'server ÷ Redis-bound limit',
         get: (r) => r.ratioToLimit,
@@ -189,7 +195,7 @@ const METRICS: Record<string, ScenarioSpec> = {
       { label: 'Redis CPU µs per message (the direct loop)', get: (r) => r.redisLimitCost.redisCpuMicrosPerMessage },
       { label: 'Redis bytes in per message', get: (r) => r.best.inBytesPerMessage },
       { label: 'Redis bytes out per message', get: (r) => r.best.outBytesPerMessage },
-      { label: 'pushes delivered / stored (10 receivers)', get: (r) => r.pushedRatio },
+      { label: 'pushes delivered / acknowledged (10 receivers)', get: (r) => r.pushedRatio },
     ],
   },
   nodes: {

@@ -38,6 +38,8 @@ interface Variant {
   nodes?: number;
   /** The server's open-files limit (`ulimit -n`), when not this process's own. */
   openFiles?: number;
+  /** The script stores in the run's Redis (it is given REDIS_URL); default false. */
+  stores?: boolean;
 }
 
 const OURS: Variant = { name: 'ours', kind: 'ours' };
@@ -78,7 +80,8 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
     variants: [{ ...OURS, options: { pastTheLimit: true }, ...(quick ? { openFiles: 1_324 } : {}) }, BARE],
   },
   { name: 'reconnect', variants: [OURS] },
-  { name: 'hot', variants: [OURS] },
+  // The bare server storing each message with our send script first: the floor of a server that stores, same run.
+  { name: 'hot', variants: [OURS, { ...BARE, stores: true }] },
   {
     name: 'nodes',
     variants: [
@@ -145,7 +148,9 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
 
 /** One node of `variant`; `port` 0 for any free port. */
 async function startVariant(variant: Variant, redisUrl: string, port = 0): Promise<TestServer> {
-  if (variant.script !== undefined) return startNodeServer(variant.script, { PORT: String(port) });
+  if (variant.script !== undefined) {
+    return startNodeServer(variant.script, { PORT: String(port), ...(variant.stores ? { REDIS_URL: redisUrl } : {}) });
+  }
   if (variant.kind === 'ours') {
     return startNodeServer(
       OUR_SERVER,

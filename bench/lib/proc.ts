@@ -13,6 +13,14 @@ export function cpuMicros(pid: number): number {
   return ((utime + stime) * 1_000_000) / TICKS_PER_SECOND;
 }
 
+/** CPU time the whole machine has spent busy (every core, every process: /proc/stat less idle and iowait), in microseconds. */
+export function machineBusyMicros(): number {
+  const line = readFileSync('/proc/stat', 'utf8').slice(0, 256).split('\n')[0]!;
+  // cpu user nice system idle iowait irq softirq steal
+  const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1, 9).map(Number);
+  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1_000_000) / TICKS_PER_SECOND;
+}
+
 /** Resident set size of `pid`, in bytes. */
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
