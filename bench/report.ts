@@ -69,9 +69,11 @@ const pagePercentiles = (offsets: number) =>
 
 const METRICS: Record<string, ScenarioSpec> = {
   fanout: {
-    variants: ['ours', 'bare', 'peer'],
+    // 'stored': the bare server storing each message with our send script first (no target; what storing costs).
+    variants: ['ours', 'bare', 'stored', 'peer'],
     ratios: [
       ['ours', 'bare'],
+      ['ours', 'stored'],
       ['ours', 'peer'],
     ],
     metrics: withTargets(FANOUT_FIGURES, {

@@ -63,8 +63,9 @@ const out = args.out ?? (quick ? join(tmpdir(), 'wschat-bench-smoke.md') : here(
 
 /** Scenarios in run order; `keepData` scenarios reuse what they seeded in earlier runs. */
 const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
-  // The bare server is the floor: what no server beats on this machine, in the same run.
-  { name: 'fanout', variants: [OURS, BARE, PEER] },
+  // The bare server is the floor: what no server beats on this machine, in the same run. 'stored': the
+  // same bare server storing each message with our send script before it pushes — what durability adds.
+  { name: 'fanout', variants: [OURS, BARE, { ...BARE, name: 'stored', stores: true }, PEER] },
   // The same senders with no receivers, ours against the bare server: what a message costs before its pushes.
   {
     name: 'permessage',
