@@ -5,10 +5,13 @@
  * its id, a digit), so the nodes that follow the channel get them with no
  * subscription of their own; they are never stored, never enter the feed
  * or history, and never hold a push back. A typing storm writes nothing to
- * Redis's persistence: a PUBLISH command is not written to the AOF.
+ * Redis's persistence: a PUBLISH command is not written to the AOF. Each
+ * is published by a script in the channel's slot (typing-publish.lua,
+ * channel-seen.lua), so a channel's signals keep their order on a cluster.
  */
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
+import { Script } from './script.js';
 
 export type SignalKind = 'typing' | 'channelSeen';
 
@@ -45,6 +48,9 @@ export function parseSignal(payload: Buffer): Signal | null {
 export const signalPayload = (kind: SignalKind, fromUserUUID: string, frame: string): string =>
   `e|${kind}|${fromUserUUID}|${frame}`;
 
+// A lost reply is not settled by publishing again: a signal twice is worse than one missed.
+const typingPublish = new Script<number>('typing-publish', { keys: 1, args: 1, rerunnable: false });
+
 export class RedisChannelSignals implements ChannelSignals {
   readonly #redis: RedisClient;
   readonly #topic: string;
@@ -55,6 +61,6 @@ export class RedisChannelSignals implements ChannelSignals {
   }
 
   async typing(typistUUID: string, frame: string): Promise<void> {
-    await this.#redis.publish(this.#topic, signalPayload('typing', typistUUID, frame));
+    await typingPublish.run(this.#redis, [this.#topic], [signalPayload('typing', typistUUID, frame)]);
   }
 }

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 // Every module that makes a Script, so that Script.all holds them all.
 import '../../src/store/access-keys.js';
 import '../../src/store/channel-feed.js';
+import '../../src/store/channel-signals.js';
 import '../../src/store/channel-history.js';
 import '../../src/store/conversations.js';
 import '../../src/store/node-registry.js';
