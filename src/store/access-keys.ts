@@ -4,7 +4,7 @@
  * so a key expires after that long unused; revoking deletes it and tells
  * every node. Here: the contract the user actor sees, and its Redis form.
  */
-import { revokeNotice } from './control-topic.js';
+import { publishOnEveryNode, revokeNotice } from './control-topic.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script } from './script.js';
@@ -40,10 +40,8 @@ export class RedisAccessKeys implements AccessKeys {
   }
 
   async revoke(userUUID: string, keyId: string): Promise<void> {
-    await accessKeyRevoke.run(
-      this.#redis,
-      [this.#keys.accessKey(userUUID, keyId)],
-      [this.#keys.controlTopic, revokeNotice(userUUID, keyId)],
-    );
+    const notice = revokeNotice(userUUID, keyId);
+    await accessKeyRevoke.run(this.#redis, [this.#keys.accessKey(userUUID, keyId)], [this.#keys.controlTopic, notice]);
+    await publishOnEveryNode(this.#redis, this.#keys.controlTopic, notice);
   }
 }

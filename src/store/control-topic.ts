@@ -13,6 +13,7 @@
  * nothing cached before the gap is trusted again, and tells the channels
  * to read what their topics missed.
  */
+import { Cluster } from 'ioredis';
 import type { Keys } from './keys.js';
 import type { PubSub } from './pubsub.js';
 import type { RedisClient } from './redis-client.js';
@@ -43,6 +44,22 @@ const STALE_PERIODS = 2.5;
 
 /** The notice that a key is revoked, as access-key-revoke.lua publishes it. */
 export const revokeNotice = (userUUID: string, keyId: string): string => `revoke ${userUUID} ${keyId}`;
+
+/**
+ * Makes a notice that a script has published reach every node's subscriber
+ * before this resolves. On one Redis it already has: a PUBLISH is on every
+ * subscriber's socket when its reply leaves. On a cluster it reaches a
+ * subscriber connected to another node over the cluster bus, which may be
+ * after the reply — so it is published once more on each node, where it is
+ * on that node's subscribers' sockets with the reply. Every node hears it a
+ * few times (it is idempotent, and an older node takes it as it always did);
+ * a node that does not answer is down, and so is any subscriber on it —
+ * whose node distrusts its cached checks until its beacons come back.
+ */
+export async function publishOnEveryNode(redis: RedisClient, topic: string, notice: string): Promise<void> {
+  if (!(redis instanceof Cluster)) return;
+  await Promise.allSettled(redis.nodes('all').map((node) => node.publish(topic, notice)));
+}
 
 export class ControlTopic implements RevocationWatch {
   readonly #redis: RedisClient;
