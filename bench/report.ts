@@ -192,6 +192,11 @@ const METRICS: Record<string, ScenarioSpec> = {
         get: (r) => r.ratioToLimit,
         target: of('ours', '≥ 0.7', (v) => v >= 0.7),
       },
+      {
+        label:
+          "server CPU µs per message left at 0.7 × the limit (the machine's cores less Redis's and the load generator's)",
+        get: (r) => r.atTarget?.serverCpuMicrosPerMessage ?? Number.NaN,
+      },
       { label: 'Redis commands per message (inside scripts too)', get: (r) => r.best.commandsPerMessage },
       { label: 'Redis CPU µs per message (through the server)', get: (r) => r.best.redisCpuMicrosPerMessage },
       { label: 'Redis CPU µs per message (the direct loop)', get: (r) => r.redisLimitCost.redisCpuMicrosPerMessage },
