@@ -55,8 +55,8 @@ export class UserActor implements Actor {
   readonly #keys = new Map<string, CheckedKey>();
   /** Sessions on this node bound to the user. */
   readonly #sessions = new Set<string>();
-  /** Connections here that watch the inbox. */
-  readonly #inboxWatchers = new Map<string, Pick<Subscriber, 'deliver'>>();
+  /** Connections here that watch the inbox; none (most users, most of the time): no Map held. */
+  #inboxWatchers: Map<string, Pick<Subscriber, 'deliver'>> | undefined;
   /** Whether Redis has the user online on this node. */
   #online = false;
   /** How many of this node's connections Redis counts against the user's limit. */
@@ -74,7 +74,7 @@ export class UserActor implements Actor {
       !this.#online &&
       this.#recorded === 0 &&
       this.#presenceRetry === undefined &&
-      this.#inboxWatchers.size === 0
+      this.#inboxWatchers === undefined
     );
   }
 
@@ -146,10 +146,11 @@ export class UserActor implements Actor {
   /** The connection gets the user's inbox pushes from now on; the node listens from the first such connection. */
   watchInbox(watcher: Pick<Subscriber, 'sessionUUID' | 'deliver'>): Promise<void> {
     return this.mailbox.post(async () => {
-      if (this.#inboxWatchers.size === 0) {
+      if (this.#inboxWatchers === undefined) {
         await this.#deps.inbox.listen(this.userUUID, (frame) => {
-          for (const each of this.#inboxWatchers.values()) each.deliver(frame);
+          for (const each of this.#inboxWatchers?.values() ?? []) each.deliver(frame);
         });
+        this.#inboxWatchers = new Map();
       }
       this.#inboxWatchers.set(watcher.sessionUUID, watcher);
     });
@@ -158,7 +159,8 @@ export class UserActor implements Actor {
   /** The connection no longer gets inbox pushes; the node stops listening after the last one. */
   unwatchInbox(sessionUUID: string): Promise<void> {
     return this.mailbox.post(async () => {
-      if (!this.#inboxWatchers.delete(sessionUUID) || this.#inboxWatchers.size > 0) return;
+      if (!this.#inboxWatchers?.delete(sessionUUID) || this.#inboxWatchers.size > 0) return;
+      this.#inboxWatchers = undefined;
       await this.#deps.inbox.unlisten(this.userUUID).catch((error: unknown) => {
         this.#deps.log.warn({ err: error, userUUID: this.userUUID }, 'inbox not unlistened');
       });
