@@ -174,8 +174,8 @@ const METRICS: Record<string, ScenarioSpec> = {
     ],
   },
   hot: {
-    // 'bare': the bare server storing each message with our send script before it answers — the floor of any server that stores.
-    variants: ['ours', 'bare'],
+    // 'stored': the bare server storing each message with our send script before it answers — the floor of any server that stores.
+    variants: ['ours', 'stored'],
     metrics: [
       { label: 'Redis-bound limit: the send script called directly, msg/s', get: (r) => r.redisLimitPerSec },
       { label: 'through the server: acknowledged msg/s (best step)', get: (r) => r.best.messagesPerSec },

@@ -45,6 +45,8 @@ interface Variant {
 const OURS: Variant = { name: 'ours', kind: 'ours' };
 const PEER: Variant = { name: 'peer', kind: 'peer' };
 const BARE: Variant = { name: 'bare', kind: 'ours', script: BARE_SERVER };
+/** The bare server storing each message with our send script before it answers and pushes: the floor of a server that stores. */
+const STORED: Variant = { ...BARE, name: 'stored', stores: true };
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +67,7 @@ const out = args.out ?? (quick ? join(tmpdir(), 'wschat-bench-smoke.md') : here(
 const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
   // The bare server is the floor: what no server beats on this machine, in the same run. 'stored': the
   // same bare server storing each message with our send script before it pushes — what durability adds.
-  { name: 'fanout', variants: [OURS, BARE, { ...BARE, name: 'stored', stores: true }, PEER] },
+  { name: 'fanout', variants: [OURS, BARE, STORED, PEER] },
   // The same senders with no receivers, ours against the bare server: what a message costs before its pushes.
   {
     name: 'permessage',
@@ -82,7 +84,7 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
   },
   { name: 'reconnect', variants: [OURS] },
   // The bare server storing each message with our send script first: the floor of a server that stores, same run.
-  { name: 'hot', variants: [OURS, { ...BARE, stores: true }] },
+  { name: 'hot', variants: [OURS, STORED] },
   {
     name: 'nodes',
     variants: [

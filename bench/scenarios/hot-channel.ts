@@ -4,7 +4,7 @@
  * in the same run — the very send script (the store's
  * RedisChannelHistory.append) called straight from here in a pipelined
  * loop. Also Redis's commands and network bytes per acknowledged message,
- * and how busy the whole machine was: run against the storing bare server
+ * and how busy the whole machine was: run against the storing bare server (`stored`)
  * too, it shows what any server that stores each message reaches here.
  */
 import { randomUUID } from 'node:crypto';
@@ -37,7 +37,7 @@ const TARGET_SHARE = 0.7;
  * does for a message of a followed channel, and no server spends CPU on
  * pushing the loop's messages while it runs (our server follows the public
  * channel: measured there, the limit fell by a third under ours and not
- * under the bare server, which subscribes to nothing).
+ * under the storing bare server, which subscribes to nothing).
  */
 async function directLimit(redisUrl: string, ms: number) {
   const redis = new Redis(redisUrl);
