@@ -200,6 +200,10 @@ const METRICS: Record<string, ScenarioSpec> = {
       { label: 'Redis commands per message (inside scripts too)', get: (r) => r.best.commandsPerMessage },
       { label: 'Redis CPU µs per message (through the server)', get: (r) => r.best.redisCpuMicrosPerMessage },
       { label: 'Redis CPU µs per message (the direct loop)', get: (r) => r.redisLimitCost.redisCpuMicrosPerMessage },
+      {
+        label: "the direct loop: messages its channel's subscriber got / stored",
+        get: (r) => r.limitPublishedRatio ?? Number.NaN,
+      },
       { label: 'Redis bytes in per message', get: (r) => r.best.inBytesPerMessage },
       { label: 'Redis bytes out per message', get: (r) => r.best.outBytesPerMessage },
       { label: 'pushes delivered / acknowledged (10 receivers)', get: (r) => r.pushedRatio },

@@ -83,7 +83,6 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
     variants: [{ ...OURS, options: { pastTheLimit: true }, ...(quick ? { openFiles: 1_324 } : {}) }, BARE],
   },
   { name: 'reconnect', variants: [OURS] },
-  // The bare server storing each message with our send script first: the floor of a server that stores, same run.
   { name: 'hot', variants: [OURS, STORED] },
   {
     name: 'nodes',
