@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hashSync, verify } from '@node-rs/bcrypt';
 import { Redis } from 'ioredis';
+import { messageJson } from '../src/protocol/responses.js';
 import { channelIdFor } from '../src/store/channel-id.js';
 import { Keys } from '../src/store/keys.js';
 import { type BenchClient, connectClient } from './lib/clients.js';
@@ -279,8 +280,12 @@ async function seedConversations(redisUrl: string, userUUID: string, count: numb
         const other = randomUUID();
         const createdAt = newest - i * 1000;
         const channelId = channelIdFor(userUUID, other);
-        const fields = ['id', randomUUID(), 's', other, 'r', userUUID, 'm', text(i), 't', String(createdAt)];
-        pipeline.xadd(keys.channelHistory(channelId), '1-0', ...fields);
+        const message = { UUID: randomUUID(), senderUUID: other, recipientUUID: userUUID, message: text(i) };
+        pipeline.rpush(
+          `${keys.channelHistoryLists(channelId)}0`,
+          messageJson({ ...message, createdAt, seq: 1 }, 'createdAt'),
+        );
+        pipeline.set(keys.channelMessageCount(channelId), 1);
         pipeline.hset(keys.userNames, other, `bench-other-${i}`);
         pipeline.zadd(keys.userConversations(userUUID), -createdAt, other);
         pipeline.hset(keys.userConversationSeqs(userUUID), other, 1);

@@ -4,6 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { messageJson } from '../../src/protocol/responses.js';
+import { HISTORY_BUCKET } from '../../src/store/channel-history.js';
+import { Keys } from '../../src/store/keys.js';
 import { type BenchClient, connectClient, type ServerKind } from './clients.js';
 import { inBatches, pace, sleep } from './pacer.js';
 import { cpuMicros } from './proc.js';
@@ -188,28 +191,21 @@ export async function seedHistory(task: LoadgenTask, total: number): Promise<voi
   const redis = new Redis(task.redisUrl);
   try {
     const sender = randomUUID();
-    const key = task.kind === 'ours' ? 'chat:{c:pub}:log' : 'peer:history:public';
-    const existing = task.kind === 'ours' ? await redis.xlen(key) : await redis.llen(key);
+    const keys = new Keys('chat:');
+    const existing =
+      task.kind === 'ours'
+        ? Number((await redis.get(keys.channelMessageCount('pub'))) ?? 0)
+        : await redis.llen('peer:history:public');
     for (let n = existing + 1; n <= total; ) {
       const pipeline = redis.pipeline();
       const batchEnd = Math.min(total, n + 999);
       if (task.kind === 'ours') {
         for (; n <= batchEnd; n++) {
-          pipeline.xadd(
-            key,
-            `${n}-0`,
-            'id',
-            randomUUID(),
-            's',
-            sender,
-            'r',
-            '0',
-            'm',
-            text(n),
-            't',
-            String(Date.now()),
-          );
+          const message = { UUID: randomUUID(), senderUUID: sender, recipientUUID: '0', message: text(n) };
+          const object = messageJson({ ...message, createdAt: Date.now(), seq: n }, 'createdAt');
+          pipeline.rpush(`${keys.channelHistoryLists('pub')}${Math.floor((n - 1) / HISTORY_BUCKET)}`, object);
         }
+        pipeline.set(keys.channelMessageCount('pub'), batchEnd);
       } else {
         const items: string[] = [];
         for (; n <= batchEnd; n++) {
@@ -223,7 +219,7 @@ export async function seedHistory(task: LoadgenTask, total: number): Promise<voi
             }),
           );
         }
-        pipeline.rpush(key, ...items);
+        pipeline.rpush('peer:history:public', ...items);
       }
       await pipeline.exec();
     }

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { messageHead, type NewMessage, pushHalves } from '../../src/protocol/responses.js';
+import { messageHead, messagePieces, type NewMessage } from '../../src/protocol/responses.js';
 import { textFrame } from '../../src/server/text-frame.js';
 import { RedisChannelHistory } from '../../src/store/channel-history.js';
 import { Keys } from '../../src/store/keys.js';
@@ -71,7 +71,7 @@ function send(ws: WebSocket, text: string, senderUUID: string, id: string): void
     deliver(ws, message, id);
     return;
   }
-  history.append(message, pushHalves(messageHead(message, 'createdAt')), session, '', undefined, undefined).then(
+  history.append(message, messagePieces(messageHead(message, 'createdAt')), session, '', undefined, undefined).then(
     () => deliver(ws, message, id),
     () => ws.send(`{"type":"error","error":{"code":11,"message":"Redis is unavailable"}${id}}`),
   );

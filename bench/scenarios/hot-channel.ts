@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Redis } from 'ioredis';
-import { messageHead, pushHalves } from '../../src/protocol/responses.js';
+import { messageHead, messagePieces } from '../../src/protocol/responses.js';
 import { RedisChannelHistory } from '../../src/store/channel-history.js';
 import { Keys } from '../../src/store/keys.js';
 import { type BenchClient, connectClient } from '../lib/clients.js';
@@ -63,7 +63,14 @@ async function directLimit(redisUrl: string, ms: number) {
           message: text(now()),
           createdAt: Date.now(),
         };
-        await history.append(message, pushHalves(messageHead(message, 'createdAt')), session, '', undefined, undefined);
+        await history.append(
+          message,
+          messagePieces(messageHead(message, 'createdAt')),
+          session,
+          '',
+          undefined,
+          undefined,
+        );
         stored++;
       }
     }),
@@ -177,7 +184,7 @@ export async function hotChannel(task: LoadgenTask) {
     previous = measured.messagesPerSec;
   }
   await sleep(1000);
-  const stored = await redis.xlen(new Keys('chat:').channelHistory('pub'));
+  const stored = Number(await redis.get(new Keys('chat:').channelMessageCount('pub')));
   redis.disconnect();
   close([...receivers, ...senders]);
   return {

@@ -235,7 +235,7 @@ export async function reconnectStorm(task: LoadgenTask) {
   for (const follower of followers) follower.stop();
 
   const redis = new Redis(task.redisUrl);
-  const stored = await redis.xlen(new Keys('chat:').channelHistory('pub'));
+  const stored = Number(await redis.get(new Keys('chat:').channelMessageCount('pub')));
   redis.disconnect();
   let lost = 0;
   let duplicated = 0;

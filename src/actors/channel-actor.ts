@@ -20,8 +20,8 @@ import {
   channelSeenPushHalves,
   jsonArray,
   messageHead,
+  messagePieces,
   type NewMessage,
-  pushHalves,
   type TextPieces,
   typingPush,
 } from '../protocol/responses.js';
@@ -290,7 +290,7 @@ export class ChannelActor implements Actor {
     const head = messageHead(message, 'createdAt');
     const { seq, entryId, original, recipientSeen } = await this.#deps.history.append(
       message,
-      pushHalves(head),
+      messagePieces(head),
       request.originSession,
       traceparentOf(),
       request.clientMessageId,

@@ -65,14 +65,32 @@ export const sentMessageJson = (head: string, seq: number, clientMessageId: stri
     : `${head}${seq},"clientMessageId":${JSON.stringify(clientMessageId)}}`;
 
 /**
- * The push of a message, in two halves around its seq: message-send.lua
- * joins them once the seq is known, so the frame is built once, in Redis,
- * for every node.
+ * A message as message-send.lua stores and pushes it, in pieces around its
+ * seq (known only once it is stored): history keeps the object
+ * `head seq tail`, and every node gets the push `pushBefore object
+ * pushAfter` — joined once, in Redis.
  */
-export const pushHalves = (head: string): [before: string, after: string] => [
-  `{"type":"channelMessage","channelMessage":${head}`,
-  '}}',
-];
+export interface MessagePieces {
+  head: string;
+  tail: string;
+  pushBefore: string;
+  pushAfter: string;
+}
+
+export const messagePieces = (head: string): MessagePieces => ({
+  head,
+  tail: '}',
+  pushBefore: '{"type":"channelMessage","channelMessage":',
+  pushAfter: '}',
+});
+
+/**
+ * A stored message object (with `createdAt`) under `timeKey`. The key is
+ * the object's only `"createdAt":"`: inside a JSON string every quote is
+ * escaped, so no text can hold one.
+ */
+export const withTimeKey = (objectJson: string, timeKey: TimeKey): string =>
+  timeKey === 'createdAt' ? objectJson : objectJson.replace('"createdAt":"', `"${timeKey}":"`);
 
 const idSuffix = (id: string | undefined): string => (id === undefined ? '' : `,"id":${JSON.stringify(id)}`);
 

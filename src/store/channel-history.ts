@@ -1,11 +1,13 @@
 /**
- * A channel's history in Redis: a stream whose seq-th message has the entry
- * ID `<seq>-0`, never trimmed. Appending a message also appends its push to
+ * A channel's history in Redis: every message as its JSON object, in lists
+ * of 1024 (the first messages of a channel older than those lists are in a
+ * stream, read and never written), never trimmed; store/scripts/lib/history.lua
+ * reads and writes both forms. Appending a message also appends its push to
  * the channel's feed, in the same script (message-send.lua), so the feed's
  * order is the history's order. Here: the contract the channel actor sees,
  * its Redis form, and the page read the workers run.
  */
-import type { ChatMessage, NewMessage } from '../protocol/responses.js';
+import type { ChatMessage, MessagePieces, NewMessage } from '../protocol/responses.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { Script, type WriteOrder } from './script.js';
@@ -24,12 +26,13 @@ export interface Appended {
 
 export interface ChannelHistory {
   /**
-   * Stores `message` and appends its push — `pushBefore`, the seq,
-   * `pushAfter` — to the channel's feed (published to every node), tagged
-   * with `originSession` so that no node pushes it back to the sender.
-   * Resolves once both are durably in Redis. With a `clientMessageId` the
-   * sender used before in this channel (within the idempotency window),
-   * stores nothing and answers with the message stored then.
+   * Stores `message` — its object, `pieces.head` seq `pieces.tail` — and
+   * appends its push (`pieces.pushBefore` object `pieces.pushAfter`) to the
+   * channel's feed (published to every node), tagged with `originSession`
+   * so that no node pushes it back to the sender. Resolves once both are
+   * durably in Redis. With a `clientMessageId` the sender used before in
+   * this channel (within the idempotency window), stores nothing and
+   * answers with the message stored then.
    *
    * A lost reply is settled by running the send again until Redis answers —
    * for as long as it takes, or until `signal` aborts (the connection is
@@ -38,7 +41,7 @@ export interface ChannelHistory {
    */
   append(
     message: NewMessage,
-    push: readonly [before: string, after: string],
+    pieces: MessagePieces,
     originSession: string,
     traceparent: string,
     clientMessageId: string | undefined,
@@ -53,19 +56,24 @@ export type PagePosition = { offset: number } | { before: number } | { after: nu
 export interface HistoryPage {
   /** Messages in the channel. */
   total: number;
-  /** Newest first. */
-  messages: ChatMessage[];
+  /** Newest first: the messages stored as JSON objects (with `createdAt`) … */
+  objects: string[];
+  /** … then, older than those, the messages stored in the stream. */
+  older: ChatMessage[];
 }
 
 type SendReply =
   | [seq: number, entryId: number, repeat: 0, recipientSeen: number]
-  | [number, number, 1, string, string, string];
-const messageSend = new Script<SendReply>('message-send', { keys: 5, args: 11 });
+  | [seq: number, entryId: number, repeat: 1, object: string | null, olderFields: string[] | null];
+const messageSend = new Script<SendReply>('message-send', { keys: 6, args: 11 });
 /** One history stream entry as XRANGE/XREVRANGE give it. */
 export type StreamEntry = [id: string, fields: string[]];
-const historyPage = new Script<[number, string]>('history-page', { keys: 1, args: 3, rerunnable: false });
-/** One message of a history-page.lua page. */
+const historyPage = new Script<[number, string[], string]>('history-page', { keys: 2, args: 4, rerunnable: false });
+/** One message of a history-page.lua page in the stream's form. */
 type PageEntry = [id: string, uuid: string, sender: string, recipient: string, text: string, createdAt: string];
+
+/** Messages to one of the history's lists: lib/history.lua's HISTORY_BUCKET (a test holds them equal). */
+export const HISTORY_BUCKET = 1024;
 
 /** How long a send without a clientMessageId is remembered: longer than any settling of a lost reply might take in practice. */
 const SENT_RECORD_TTL_MS = 60_000;
@@ -86,7 +94,7 @@ export class RedisChannelHistory implements ChannelHistory {
 
   async append(
     message: NewMessage,
-    push: readonly [before: string, after: string],
+    pieces: MessagePieces,
     originSession: string,
     traceparent: string,
     clientMessageId: string | undefined,
@@ -103,6 +111,7 @@ export class RedisChannelHistory implements ChannelHistory {
       this.#redis,
       [
         k.channelHistory(channelId),
+        k.channelMessageCount(channelId),
         k.channelFeed(channelId),
         k.channelFeedCounter(channelId),
         dedupeKey,
@@ -110,13 +119,13 @@ export class RedisChannelHistory implements ChannelHistory {
       ],
       [
         k.channelTopic(channelId),
-        message.UUID,
+        k.channelHistoryLists(channelId),
         message.senderUUID,
         message.recipientUUID,
-        message.message,
-        message.createdAt,
-        push[0],
-        push[1],
+        pieces.head,
+        pieces.tail,
+        pieces.pushBefore,
+        pieces.pushAfter,
         originSession,
         traceparent,
         dedupeTtlMs,
@@ -125,10 +134,11 @@ export class RedisChannelHistory implements ChannelHistory {
       order,
     );
     if (reply[2] === 0) return { seq: reply[0], entryId: reply[1], recipientSeen: reply[3] };
+    const first = reply[3] !== null ? fromMessageJson(reply[3]) : toChatMessage([`${reply[0]}-0`, reply[4]!]);
     return {
       seq: reply[0],
       entryId: reply[1],
-      original: { UUID: reply[3], createdAt: Number(reply[4]), message: reply[5] },
+      original: { UUID: first.UUID, createdAt: first.createdAt, message: first.message },
     };
   }
 }
@@ -147,8 +157,28 @@ export async function readHistoryPage(
       : 'after' in position
         ? ['after', position.after]
         : ['offset', position.offset];
-  const [total, page] = await historyPage.run(redis, [keys.channelHistory(channelId)], [mode, at, limit]);
-  return { total, messages: (JSON.parse(page) as PageEntry[]).map(fromPageEntry) };
+  const [total, objects, older] = await historyPage.run(
+    redis,
+    [keys.channelHistory(channelId), keys.channelMessageCount(channelId)],
+    [keys.channelHistoryLists(channelId), mode, at, limit],
+  );
+  return { total, objects, older: (JSON.parse(older) as PageEntry[]).map(fromPageEntry) };
+}
+
+/** A message stored as its JSON object (messageJson with `createdAt`). */
+export function fromMessageJson(json: string): ChatMessage {
+  const object = JSON.parse(json) as Omit<ChatMessage, 'recipientUUID' | 'createdAt'> & {
+    recipientUUID: string | 0;
+    createdAt: string;
+  };
+  return {
+    UUID: object.UUID,
+    senderUUID: object.senderUUID,
+    recipientUUID: String(object.recipientUUID),
+    message: object.message,
+    createdAt: Date.parse(object.createdAt),
+    seq: object.seq,
+  };
 }
 
 function fromPageEntry([id, uuid, sender, recipient, text, createdAt]: PageEntry): ChatMessage {
@@ -165,7 +195,7 @@ function fromPageEntry([id, uuid, sender, recipient, text, createdAt]: PageEntry
 /** The seq of a history entry's ID `<seq>-0`. */
 const seqOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
 
-/** The message a history stream entry holds. */
+/** The message a history stream entry (the older form) holds. */
 export function toChatMessage([id, fields]: StreamEntry): ChatMessage {
   const message: ChatMessage = {
     UUID: '',

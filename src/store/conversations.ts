@@ -15,7 +15,7 @@
  * lists it. docs/architecture.md has the whole argument.
  */
 import type { ChatMessage } from '../protocol/responses.js';
-import { type StreamEntry, toChatMessage } from './channel-history.js';
+import { fromMessageJson, type StreamEntry, toChatMessage } from './channel-history.js';
 import { channelIdFor, PUBLIC_CHANNEL_ID } from './channel-id.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
@@ -57,9 +57,9 @@ const conversationsPage = new Script<[number, string[], string[]]>('conversation
   args: 2,
   rerunnable: false,
 });
-const channelSummary = new Script<[number, number, StreamEntry | null]>('channel-summary', {
-  keys: 2,
-  args: 1,
+const channelSummary = new Script<[number, number, string | null, StreamEntry | null]>('channel-summary', {
+  keys: 3,
+  args: 2,
   rerunnable: false,
 });
 
@@ -145,12 +145,14 @@ export class RedisConversations implements Conversations {
   async #summary(userUUID: string, recipientUUID: string): Promise<ConversationSummary> {
     const channelId = recipientUUID === '0' ? PUBLIC_CHANNEL_ID : channelIdFor(userUUID, recipientUUID);
     const k = this.#keys;
-    const [messagesTotal, seenSeq, newest] = await channelSummary.run(
+    const [messagesTotal, seenSeq, newest, newestOlder] = await channelSummary.run(
       this.#redis,
-      [k.channelHistory(channelId), k.channelSeen(channelId)],
-      [userUUID],
+      [k.channelHistory(channelId), k.channelMessageCount(channelId), k.channelSeen(channelId)],
+      [k.channelHistoryLists(channelId), userUUID],
     );
-    return { recipientUUID, messagesTotal, lastMessage: newest === null ? null : toChatMessage(newest), seenSeq };
+    const lastMessage =
+      newest !== null ? fromMessageJson(newest) : newestOlder !== null ? toChatMessage(newestOlder) : null;
+    return { recipientUUID, messagesTotal, lastMessage, seenSeq };
   }
 
   #indexKeys(userUUID: string): string[] {

@@ -99,9 +99,21 @@ export class Keys {
     return `${this.prefix}{u:${userUUID}}:inbox`;
   }
 
-  /** STREAM of a channel's messages (its history); entry ID `<seq>-0` for the seq-th message. */
+  /**
+   * STREAM: the older form of a channel's history, entry ID `<seq>-0` for the
+   * seq-th message — its first messages, stored before the history lists
+   * (channelHistoryLists) came; read, never written (store/scripts/lib/history.lua).
+   */
   channelHistory(channelId: string): string {
     return `${this.prefix}{c:${channelId}}:log`;
+  }
+  /** Prefix of the LISTs `…:msgs:<n>` holding the channel's later messages as JSON objects, 1024 to a list. */
+  channelHistoryLists(channelId: string): string {
+    return `${this.prefix}{c:${channelId}}:msgs:`;
+  }
+  /** STRING: messages in the channel's history, both forms; absent until the first message in a list. */
+  channelMessageCount(channelId: string): string {
+    return `${this.prefix}{c:${channelId}}:count`;
   }
   /**
    * STREAM: the channel's feed, read by every node's channel actor. Entry

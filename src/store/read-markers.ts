@@ -18,7 +18,7 @@ export interface ReadMarkers {
   markSeen(readerUUID: string, seq: number, receipt: readonly [string, string] | undefined): Promise<number>;
 }
 
-const channelSeen = new Script<number>('channel-seen', { keys: 2, args: 5 });
+const channelSeen = new Script<number>('channel-seen', { keys: 3, args: 5 });
 
 export class RedisReadMarkers implements ReadMarkers {
   readonly #redis: RedisClient;
@@ -35,7 +35,7 @@ export class RedisReadMarkers implements ReadMarkers {
     const k = this.#keys;
     return channelSeen.run(
       this.#redis,
-      [k.channelHistory(this.#channelId), k.channelSeen(this.#channelId)],
+      [k.channelHistory(this.#channelId), k.channelMessageCount(this.#channelId), k.channelSeen(this.#channelId)],
       [readerUUID, seq, k.channelTopic(this.#channelId), receipt?.[0] ?? '', receipt?.[1] ?? ''],
     );
   }

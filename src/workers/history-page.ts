@@ -3,7 +3,7 @@
  * message, for a frame. Runs in a worker thread (workers/tasks.ts) or, with
  * HISTORY_IN_POOL=false, on the main thread.
  */
-import { messageJson, type TimeKey } from '../protocol/responses.js';
+import { messageJson, type TimeKey, withTimeKey } from '../protocol/responses.js';
 import { type PagePosition, readHistoryPage } from '../store/channel-history.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -32,6 +32,8 @@ export async function buildHistoryPage(
   keys: Keys,
   task: HistoryPageTask,
 ): Promise<HistoryPageResult> {
-  const page = await readHistoryPage(redis, keys, task.channelId, task.position, task.limit);
-  return { total: page.total, items: page.messages.map((message) => messageJson(message, task.timeKey)) };
+  const { total, objects, older } = await readHistoryPage(redis, keys, task.channelId, task.position, task.limit);
+  const items = objects.map((object) => withTimeKey(object, task.timeKey));
+  for (const message of older) items.push(messageJson(message, task.timeKey));
+  return { total, items };
 }

@@ -6,7 +6,7 @@
  * answers with the first. Appends can be made to fail, and page reads held
  * back, to model Redis.
  */
-import { type ChatMessage, messageJson, type NewMessage } from '../../src/protocol/responses.js';
+import { type ChatMessage, type MessagePieces, messageJson, type NewMessage } from '../../src/protocol/responses.js';
 import type { Appended, ChannelHistory } from '../../src/store/channel-history.js';
 import type { WriteOrder } from '../../src/store/script.js';
 import type { HistoryPageResult, HistoryPages, HistoryPageTask } from '../../src/workers/history-page.js';
@@ -29,7 +29,7 @@ export class MemoryChannelHistory implements ChannelHistory {
 
   async append(
     message: NewMessage,
-    push: readonly [string, string],
+    pieces: MessagePieces,
     originSession: string,
     traceparent: string,
     clientMessageId: string | undefined,
@@ -37,7 +37,7 @@ export class MemoryChannelHistory implements ChannelHistory {
     order?: WriteOrder,
   ): Promise<Appended> {
     try {
-      return this.#append(message, push, originSession, traceparent, clientMessageId);
+      return this.#append(message, pieces, originSession, traceparent, clientMessageId);
     } finally {
       // Stored (or refused) in the order called, as Redis runs one connection's commands: the next may follow.
       order?.sent();
@@ -46,7 +46,7 @@ export class MemoryChannelHistory implements ChannelHistory {
 
   #append(
     message: NewMessage,
-    push: readonly [string, string],
+    pieces: MessagePieces,
     originSession: string,
     traceparent: string,
     clientMessageId: string | undefined,
@@ -63,7 +63,13 @@ export class MemoryChannelHistory implements ChannelHistory {
     }
     const seq = this.messages.length + 1;
     this.messages.push({ ...message, seq });
-    this.feed.appendMessage(seq, Buffer.from(`${push[0]}${seq}${push[1]}`), originSession, traceparent);
+    const { head, tail, pushBefore, pushAfter } = pieces;
+    this.feed.appendMessage(
+      seq,
+      Buffer.from(`${pushBefore}${head}${seq}${tail}${pushAfter}`),
+      originSession,
+      traceparent,
+    );
     const stored = { seq, entryId: this.feed.lastEntryId };
     this.#sends.set(key, stored);
     this.seen.set(message.senderUUID, seq);

@@ -53,10 +53,12 @@ describe('Redis key names', () => {
     assert.equal(k.accessKey(USER, 'kid'), `chat:{u:${USER}}:key:kid`);
   });
 
-  it('keeps every key name of a channel (the feed is still :mailbox, history :log)', () => {
+  it('keeps every key name of a channel (the feed is still :mailbox, older history :log)', () => {
     assert.deepEqual(
       [
         k.channelHistory(CHANNEL),
+        k.channelHistoryLists(CHANNEL),
+        k.channelMessageCount(CHANNEL),
         k.channelFeed(CHANNEL),
         k.channelFeedCounter(CHANNEL),
         k.channelSent(CHANNEL, 'm1'),
@@ -67,6 +69,8 @@ describe('Redis key names', () => {
       ],
       [
         `chat:{c:${CHANNEL}}:log`,
+        `chat:{c:${CHANNEL}}:msgs:`,
+        `chat:{c:${CHANNEL}}:count`,
         `chat:{c:${CHANNEL}}:mailbox`,
         `chat:{c:${CHANNEL}}:seq`,
         `chat:{c:${CHANNEL}}:sent:m1`,

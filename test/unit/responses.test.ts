@@ -11,11 +11,12 @@ import {
   errorFrame,
   messageHead,
   messageJson,
-  pushHalves,
+  messagePieces,
   readyFrame,
   sentMessageJson,
   unauthorizedFrame,
   usersFrame,
+  withTimeKey,
 } from '../../src/protocol/responses.js';
 import { textOf } from '../helpers/text-pieces.js';
 
@@ -78,9 +79,18 @@ describe('messageJson', () => {
     assert.equal(value.clientMessageId, 'c-"1"');
   });
 
-  it('splits a push around its seq, as message-send.lua joins it', () => {
-    const [before, after] = pushHalves(messageHead(publicMessage, 'createdAt'));
-    assert.equal(`${before}7${after}`, channelMessageFrame(messageJson(publicMessage, 'createdAt'), undefined));
+  it('splits a message and its push around its seq, as message-send.lua joins them', () => {
+    const { head, tail, pushBefore, pushAfter } = messagePieces(messageHead(publicMessage, 'createdAt'));
+    const stored = `${head}7${tail}`;
+    assert.equal(stored, messageJson(publicMessage, 'createdAt'));
+    assert.equal(`${pushBefore}${stored}${pushAfter}`, channelMessageFrame(stored, undefined));
+  });
+
+  it('renames only the time key of a stored object, whatever its text holds', () => {
+    const text = 'x","createdAt":"y \\"createdAt":"z';
+    const stored = messageJson({ ...publicMessage, message: text }, 'createdAt');
+    assert.equal(withTimeKey(stored, 'created_at'), messageJson({ ...publicMessage, message: text }, 'created_at'));
+    assert.equal(withTimeKey(stored, 'createdAt'), stored);
   });
 
   it('keeps any message text exactly, escaping what JSON needs', () => {

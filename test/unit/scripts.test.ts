@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import '../../src/store/access-keys.js';
 import '../../src/store/channel-feed.js';
 import '../../src/store/channel-signals.js';
-import '../../src/store/channel-history.js';
+import { HISTORY_BUCKET } from '../../src/store/channel-history.js';
 import '../../src/store/conversations.js';
 import '../../src/store/node-registry.js';
 import '../../src/store/presence.js';
@@ -91,5 +91,10 @@ describe('Lua scripts and their wrappers', () => {
       const raw = readFileSync(new URL(`${name}.lua`, SCRIPTS_DIR), 'utf8');
       assert.ok(loadScriptSource(name).startsWith(raw.slice(0, raw.indexOf(']]'))), name);
     }
+  });
+
+  it('lib/history.lua and channel-history.ts agree on the length of a history list', () => {
+    const lib = readFileSync(new URL('lib/history.lua', SCRIPTS_DIR), 'utf8');
+    assert.equal(/^local HISTORY_BUCKET = (\d+)$/m.exec(lib)?.[1], String(HISTORY_BUCKET));
   });
 });

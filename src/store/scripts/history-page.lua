@@ -1,35 +1,43 @@
 --[[
-  One page of a channel's history, newest first: O(log N + limit) at any
-  depth, because the seq-th message has the entry ID '<seq>-0' and the page
-  starts at a computed ID instead of walking over the entries before it.
+  One page of a channel's history, newest first: the messages of a seq range,
+  at most limit of them, O(limit) at any depth (lib/history.lua).
 
-  The page comes back as one JSON string rather than as nested entries: a
-  client's reply decoder pays per element, and a page of 50 entries is over
-  600 of them (measured: most of the page's cost in the worker).
+  Messages in the new form come back as their JSON objects, ready for a
+  frame. Those of the older form (a stream's entries) come back as one JSON
+  string rather than as nested entries: a client's reply decoder pays per
+  element, and 50 entries are over 600 of them.
 
-  KEYS[1] {c:<id>}:log   STREAM
+  KEYS[1] {c:<id>}:log     STREAM, the history's older form
+  KEYS[2] {c:<id>}:count   STRING, messages in the history
 
-  ARGV[1] where the page is: 'offset' (skip that many of the newest),
+  ARGV[1] prefix of the history's lists ({c:<id>}:msgs:), same slot
+  ARGV[2] where the page is: 'offset' (skip that many of the newest),
           'before' (the newest below that seq) or 'after' (the oldest above
           that seq)
-  ARGV[2] the offset (>= 0) or the seq (>= 0)
-  ARGV[3] limit (>= 1)
+  ARGV[3] the offset (>= 0) or the seq (>= 0)
+  ARGV[4] limit (>= 1)
 
-  Returns { total, page } with page a JSON array, newest first, of one array
-          per message: '[["<seq>-0",uuid,sender,recipient,text,ms],…]'
-          (a field the entry lacks is '')
+  Returns { total, objects, older } with objects the new form's JSON
+          objects, newest first, and older (the page's older messages, after
+          them) a JSON array, newest first, of one array per message:
+          '[["<seq>-0",uuid,sender,recipient,text,ms],…]' (a field the
+          entry lacks is '')
 ]]
-local history_key = KEYS[1]
-local mode = ARGV[1]
-local at = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
+local log_key = KEYS[1]
+local count_key = KEYS[2]
+local bucket_prefix = ARGV[1]
+local mode = ARGV[2]
+local at = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+
+-- @include history
 
 local FIELD_POSITIONS = { id = 2, s = 3, r = 4, m = 5, t = 6 }
 
--- The entries as the page's JSON, in the order given.
-local function page_json(entries, first, last, step)
+-- Stream entries as the page's JSON.
+local function entries_json(entries)
   local parts = {}
-  for i = first, last, step do
+  for i = 1, #entries do
     local fields = entries[i][2]
     local message = { entries[i][1], '', '', '', '', '' }
     for f = 1, #fields - 1, 2 do
@@ -38,27 +46,26 @@ local function page_json(entries, first, last, step)
         message[position] = fields[f + 1]
       end
     end
-    parts[#parts + 1] = cjson.encode(message)
+    parts[i] = cjson.encode(message)
   end
   return '[' .. table.concat(parts, ',') .. ']'
 end
 
-local total = redis.call('XLEN', history_key)
+local total, legacy = history_size(log_key, count_key)
+local hi
 if mode == 'after' then
-  if at >= total then
-    return { total, '[]' }
-  end
-  local oldest_first = redis.call('XRANGE', history_key, (at + 1) .. '-0', '+', 'COUNT', limit)
-  return { total, page_json(oldest_first, #oldest_first, 1, -1) }
-end
-local newest
-if mode == 'before' then
-  newest = math.min(at - 1, total)
+  hi = math.min(total, at + limit)
+elseif mode == 'before' then
+  hi = math.min(at - 1, total)
 else
-  newest = total - at
+  hi = total - at
 end
-if newest < 1 then
-  return { total, '[]' }
+local lo = math.max(1, hi - limit + 1)
+if mode == 'after' then
+  lo = at + 1
 end
-local newest_first = redis.call('XREVRANGE', history_key, newest .. '-0', '-', 'COUNT', limit)
-return { total, page_json(newest_first, 1, #newest_first, 1) }
+if hi < lo then
+  return { total, {}, '[]' }
+end
+local objects, entries = history_range(log_key, bucket_prefix, legacy, lo, hi)
+return { total, objects, entries_json(entries) }
