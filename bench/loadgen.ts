@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { hashSync, verify } from '@node-rs/bcrypt';
 import { Redis } from 'ioredis';
 import { messageJson } from '../src/protocol/responses.js';
+import { historyListOf } from '../src/store/channel-history.js';
 import { channelIdFor } from '../src/store/channel-id.js';
 import { Keys } from '../src/store/keys.js';
 import { type BenchClient, connectClient } from './lib/clients.js';
@@ -281,10 +282,7 @@ async function seedConversations(redisUrl: string, userUUID: string, count: numb
         const createdAt = newest - i * 1000;
         const channelId = channelIdFor(userUUID, other);
         const message = { UUID: randomUUID(), senderUUID: other, recipientUUID: userUUID, message: text(i) };
-        pipeline.rpush(
-          `${keys.channelHistoryLists(channelId)}0`,
-          messageJson({ ...message, createdAt, seq: 1 }, 'createdAt'),
-        );
+        pipeline.rpush(historyListOf(keys, channelId, 1), messageJson({ ...message, createdAt, seq: 1 }, 'createdAt'));
         pipeline.set(keys.channelMessageCount(channelId), 1);
         pipeline.hset(keys.userNames, other, `bench-other-${i}`);
         pipeline.zadd(keys.userConversations(userUUID), -createdAt, other);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { messageJson } from '../../src/protocol/responses.js';
-import { HISTORY_BUCKET } from '../../src/store/channel-history.js';
+import { historyListOf } from '../../src/store/channel-history.js';
 import { Keys } from '../../src/store/keys.js';
 import { type BenchClient, connectClient, type ServerKind } from './clients.js';
 import { inBatches, pace, sleep } from './pacer.js';
@@ -203,7 +203,7 @@ export async function seedHistory(task: LoadgenTask, total: number): Promise<voi
         for (; n <= batchEnd; n++) {
           const message = { UUID: randomUUID(), senderUUID: sender, recipientUUID: '0', message: text(n) };
           const object = messageJson({ ...message, createdAt: Date.now(), seq: n }, 'createdAt');
-          pipeline.rpush(`${keys.channelHistoryLists('pub')}${Math.floor((n - 1) / HISTORY_BUCKET)}`, object);
+          pipeline.rpush(historyListOf(keys, 'pub', n), object);
         }
         pipeline.set(keys.channelMessageCount('pub'), batchEnd);
       } else {

@@ -64,7 +64,7 @@ export interface HistoryPage {
 
 type SendReply =
   | [seq: number, entryId: number, repeat: 0, recipientSeen: number]
-  | [seq: number, entryId: number, repeat: 1, object: string | null, olderFields: string[] | null];
+  | [seq: number, entryId: number, repeat: 1, object: string | null, olderEntry: StreamEntry | null];
 const messageSend = new Script<SendReply>('message-send', { keys: 6, args: 11 });
 /** One history stream entry as XRANGE/XREVRANGE give it. */
 export type StreamEntry = [id: string, fields: string[]];
@@ -134,7 +134,7 @@ export class RedisChannelHistory implements ChannelHistory {
       order,
     );
     if (reply[2] === 0) return { seq: reply[0], entryId: reply[1], recipientSeen: reply[3] };
-    const first = reply[3] !== null ? fromMessageJson(reply[3]) : toChatMessage([`${reply[0]}-0`, reply[4]!]);
+    const first = storedMessage(reply[3], reply[4])!;
     return {
       seq: reply[0],
       entryId: reply[1],
@@ -165,8 +165,22 @@ export async function readHistoryPage(
   return { total, objects, older: (JSON.parse(older) as PageEntry[]).map(fromPageEntry) };
 }
 
+/** A message as a script read it back: its JSON object, or else its older form's stream entry (null: neither). */
+export function storedMessage(object: string | null, olderEntry: StreamEntry | null): ChatMessage | null {
+  if (object !== null) return fromMessageJson(object);
+  return olderEntry === null ? null : toChatMessage(olderEntry);
+}
+
+/**
+ * The list holding message `seq` of a channel with no older form: where
+ * lib/history.lua puts it, for writing history straight into Redis (the
+ * bench's seeding).
+ */
+export const historyListOf = (keys: Keys, channelId: string, seq: number): string =>
+  `${keys.channelHistoryLists(channelId)}${Math.floor((seq - 1) / HISTORY_BUCKET)}`;
+
 /** A message stored as its JSON object (messageJson with `createdAt`). */
-export function fromMessageJson(json: string): ChatMessage {
+function fromMessageJson(json: string): ChatMessage {
   const object = JSON.parse(json) as Omit<ChatMessage, 'recipientUUID' | 'createdAt'> & {
     recipientUUID: string | 0;
     createdAt: string;

@@ -15,7 +15,7 @@
  * lists it. docs/architecture.md has the whole argument.
  */
 import type { ChatMessage } from '../protocol/responses.js';
-import { fromMessageJson, type StreamEntry, toChatMessage } from './channel-history.js';
+import { type StreamEntry, storedMessage } from './channel-history.js';
 import { channelIdFor, PUBLIC_CHANNEL_ID } from './channel-id.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
@@ -150,9 +150,7 @@ export class RedisConversations implements Conversations {
       [k.channelHistory(channelId), k.channelMessageCount(channelId), k.channelSeen(channelId)],
       [k.channelHistoryLists(channelId), userUUID],
     );
-    const lastMessage =
-      newest !== null ? fromMessageJson(newest) : newestOlder !== null ? toChatMessage(newestOlder) : null;
-    return { recipientUUID, messagesTotal, lastMessage, seenSeq };
+    return { recipientUUID, messagesTotal, lastMessage: storedMessage(newest, newestOlder), seenSeq };
   }
 
   #indexKeys(userUUID: string): string[] {

@@ -52,17 +52,12 @@ local function entries_json(entries)
 end
 
 local total, legacy = history_size(log_key, count_key)
-local hi
+local lo, hi
 if mode == 'after' then
-  hi = math.min(total, at + limit)
-elseif mode == 'before' then
-  hi = math.min(at - 1, total)
+  lo, hi = at + 1, math.min(total, at + limit)
 else
-  hi = total - at
-end
-local lo = math.max(1, hi - limit + 1)
-if mode == 'after' then
-  lo = at + 1
+  hi = mode == 'before' and math.min(at - 1, total) or total - at
+  lo = math.max(1, hi - limit + 1)
 end
 if hi < lo then
   return { total, {}, '[]' }

@@ -33,7 +33,7 @@
           channel); the sender's marker moves to the message;
           { seq, entry id, 1, object, false } when it was stored before: the
           first one's, its JSON object as stored — or, stored in the older
-          form, { seq, entry id, 1, false, fields as XRANGE gives them }.
+          form, { seq, entry id, 1, false, its entry as XRANGE gives it }.
 
   The topic payload is the entry itself: '<entry id>|m|<seq>|<session>|<traceparent>|<frame>'.
 ]]
@@ -64,10 +64,7 @@ if stored then
   local entry_id = tonumber(string.sub(stored, colon + 1))
   local _, legacy = history_size(log_key, count_key)
   local objects, entries = history_range(log_key, bucket_prefix, legacy, seq, seq)
-  if objects[1] then
-    return { seq, entry_id, 1, objects[1], false }
-  end
-  return { seq, entry_id, 1, false, entries[1][2] }
+  return { seq, entry_id, 1, objects[1] or false, entries[1] or false }
 end
 local seq, message = history_append(log_key, count_key, bucket_prefix, message_head, message_tail)
 local entry_id = redis.call('INCR', counter_key)
