@@ -100,7 +100,18 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
     ],
   },
   // 'inline' reads pages on the main thread (HISTORY_IN_POOL=false): the same run shows what the pool's thread hop costs.
-  { name: 'pages', variants: [OURS, { name: 'inline', kind: 'ours', env: { HISTORY_IN_POOL: 'false' } }, PEER] },
+  // The floors: the bare server reading the same pages with our page script, on its main thread ('bare') and in a
+  // worker thread ('bare thread'): what any server costs here, with and without the hop the design requires.
+  {
+    name: 'pages',
+    variants: [
+      OURS,
+      { name: 'inline', kind: 'ours', env: { HISTORY_IN_POOL: 'false' } },
+      PEER,
+      { ...STORED, name: 'bare' },
+      { ...STORED, name: 'bare thread', env: { BARE_PAGES: 'thread' } },
+    ],
+  },
   { name: 'idle', variants: [OURS, PEER] },
   { name: 'history', variants: [OURS, PEER], keepData: true },
   { name: 'storm', variants: [OURS, PEER] },
@@ -151,7 +162,11 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
 /** One node of `variant`; `port` 0 for any free port. */
 async function startVariant(variant: Variant, redisUrl: string, port = 0): Promise<TestServer> {
   if (variant.script !== undefined) {
-    return startNodeServer(variant.script, { PORT: String(port), ...(variant.stores ? { REDIS_URL: redisUrl } : {}) });
+    return startNodeServer(variant.script, {
+      PORT: String(port),
+      ...(variant.stores ? { REDIS_URL: redisUrl } : {}),
+      ...variant.env,
+    });
   }
   if (variant.kind === 'ours') {
     return startNodeServer(

@@ -11,30 +11,75 @@
  * on a connection made as ours makes it, and answered when Redis has it.
  * Redis answers many appends in one read, so then the pushes of one
  * event-loop iteration leave each socket in one write, as ours gather them.
+ * With REDIS_URL it also serves the public channel's history pages
+ * (channelMessages by offset or `before`) with our page script: read on the
+ * main thread, or with BARE_PAGES=thread in a worker thread of its own (the
+ * `pages` scenario's floors, with and without the hop off the main thread).
  *
- * Run: PORT=… [REDIS_URL=…] node dist/bench/peers/bare-server.js   (PORT 0: any free port)
+ * Run: PORT=… [REDIS_URL=…] [BARE_PAGES=thread] node dist/bench/peers/bare-server.js   (PORT 0: any free port)
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { messageHead, messagePieces, type NewMessage } from '../../src/protocol/responses.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import {
+  channelReadFrame,
+  errorFrame,
+  jsonArray,
+  messageHead,
+  messagePieces,
+  type NewMessage,
+} from '../../src/protocol/responses.js';
 import { textFrame } from '../../src/server/text-frame.js';
-import { RedisChannelHistory } from '../../src/store/channel-history.js';
+import { type PagePosition, RedisChannelHistory, readHistoryPage } from '../../src/store/channel-history.js';
 import { Keys } from '../../src/store/keys.js';
-import { connectRedis, createRedisClient } from '../../src/store/redis-client.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
+import type { BarePage, BarePageTask } from './bare-page-worker.js';
 
 const http = createServer();
 const wss = new WebSocketServer({ server: http, path: '/ws', perMessageDeflate: false, clientTracking: false });
 const joined = new Set<WebSocket>();
-const history = await storedHistory(process.env.REDIS_URL);
+const redisUrl = process.env.REDIS_URL;
+const redis = redisUrl === undefined ? undefined : await connected(redisUrl);
+const history = redis && new RedisChannelHistory(redis, new Keys('chat:'), 'pub', 86_400_000);
+const readPage = redis && (process.env.BARE_PAGES === 'thread' ? pageThread(redisUrl!) : pageInline(redis));
 
-/** The public channel's history in Redis, or none (the in-memory floor). */
-async function storedHistory(url: string | undefined) {
-  if (url === undefined) return undefined;
-  const redis = createRedisClient({ target: { url }, commandTimeoutMs: 5000, connectionName: 'bare' });
-  await connectRedis(redis, 5000);
-  return new RedisChannelHistory(redis, new Keys('chat:'), 'pub', 86_400_000);
+/** A connection to the run's Redis (none: the in-memory floor). */
+async function connected(url: string): Promise<RedisClient> {
+  const client = createRedisClient({ target: { url }, commandTimeoutMs: 5000, connectionName: 'bare' });
+  await connectRedis(client, 5000);
+  return client;
+}
+
+type ReadPage = (position: PagePosition, limit: number) => Promise<{ total: number; objects: string[] }>;
+
+function pageInline(client: RedisClient): ReadPage {
+  const keys = new Keys('chat:');
+  return (position, limit) => readHistoryPage(client, keys, 'pub', position, limit);
+}
+
+/** Pages read by a worker thread: each task posted to it, each answer matched by its id. */
+function pageThread(redisUrl: string): ReadPage {
+  const worker = new Worker(new URL('./bare-page-worker.js', import.meta.url), { workerData: { redisUrl } });
+  const waiting = new Map<
+    number,
+    { resolve: (page: { total: number; objects: string[] }) => void; reject: () => void }
+  >();
+  let nextId = 0;
+  worker.on('message', (page: BarePage) => {
+    const waiter = waiting.get(page.id);
+    waiting.delete(page.id);
+    if (page.failed) waiter?.reject();
+    else waiter?.resolve(page);
+  });
+  return (position, limit) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, position, limit } satisfies BarePageTask);
+    });
 }
 
 wss.on('connection', (ws) => {
@@ -57,6 +102,9 @@ wss.on('connection', (ws) => {
       case 'channelMessage':
         send(ws, request.channelMessage.message, userUUID || String(request.userUUID ?? ''), id);
         break;
+      case 'channelMessages':
+        page(ws, request.channelMessages, request.id);
+        break;
     }
   });
   ws.on('close', () => joined.delete(ws));
@@ -75,6 +123,20 @@ function send(ws: WebSocket, text: string, senderUUID: string, id: string): void
     () => deliver(ws, message, id),
     () => ws.send(`{"type":"error","error":{"code":11,"message":"Redis is unavailable"}${id}}`),
   );
+}
+
+/** A page of the public channel's history, by offset or `before`, answered as ours answers it. */
+function page(ws: WebSocket, { offset, before, limit }: PageRequest, id: string | undefined): void {
+  readPage!(before === undefined ? { offset: offset ?? 0 } : { before }, limit).then(
+    ({ total, objects }) => ws.send(channelReadFrame(total, objects.length, jsonArray(objects), id)),
+    () => ws.send(errorFrame(ErrorCode.Unavailable, 'Redis is unavailable', id)),
+  );
+}
+
+interface PageRequest {
+  offset?: number;
+  before?: number;
+  limit: number;
 }
 
 function deliver(ws: WebSocket, message: NewMessage, id: string): void {
