@@ -1,4 +1,4 @@
-/** Renders bench/RESULTS.md: medians per metric, the ratio to the peer, and each target. */
+/** Renders bench/RESULTS.md: medians per metric, each run's ratio to the peer or floor, and each target. */
 
 /** Everything below this line in RESULTS.md is hand-written (the optimization log) and kept. */
 export const NOTES_MARKER = '<!-- hand-written below: kept when the bench rewrites this file -->';
@@ -12,14 +12,14 @@ export interface Report {
   scenarios: Record<string, Record<string, any[]>>;
 }
 
-/** A scenario's variants' medians of one metric, by variant name. */
-type Medians = Record<string, number>;
+/** One metric's figure for each variant, by variant name (of one run, or medians). */
+type Figures = Record<string, number>;
 
 interface Metric {
   label: string;
   get: (result: any) => number;
-  /** Whether the target is met, given every variant's median. */
-  target?: { text: string; met: (m: Medians) => boolean };
+  /** Whether the target is met, given every variant's figure of one run. */
+  target?: { text: string; met: (m: Figures) => boolean };
 }
 
 interface ScenarioSpec {
@@ -33,13 +33,13 @@ interface ScenarioSpec {
 /** A target on the first two variants' medians (a: the one judged, b: what it is held against). */
 const against = (text: string, met: (a: number, b: number) => boolean, [first, second]: [string, string]) => ({
   text,
-  met: (m: Medians) => met(m[first]!, m[second]!),
+  met: (m: Figures) => met(m[first]!, m[second]!),
 });
 
 /** A target on one variant's median. */
 const of = (variant: string, text: string, met: (value: number) => boolean) => ({
   text,
-  met: (m: Medians) => met(m[variant]!),
+  met: (m: Figures) => met(m[variant]!),
 });
 
 const history = (offsetKey: (r: any) => string, p: 'p50' | 'p99') => (r: any) => r.byOffset[offsetKey(r)][p];
@@ -248,10 +248,13 @@ const METRICS: Record<string, ScenarioSpec> = {
   },
   pages: {
     // 'inline': ours with HISTORY_IN_POOL=false, the page read on the main thread: what the pool's thread hop costs.
-    variants: ['ours', 'inline', 'peer'],
+    // 'bare' and 'bare thread': the floors, a bare server reading the same pages on its main thread and in a worker thread.
+    variants: ['ours', 'inline', 'peer', 'bare', 'bare thread'],
     ratios: [
       ['ours', 'peer'],
       ['inline', 'peer'],
+      ['bare thread', 'peer'],
+      ['ours', 'bare thread'],
     ],
     metrics: [
       ...pagePercentiles(3).map(({ i, p, get }) => ({
@@ -376,7 +379,24 @@ const METRICS: Record<string, ScenarioSpec> = {
 const fmt = (n: number): string =>
   !Number.isFinite(n) ? '–' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toFixed(3);
 
-/** `charts`: pictures to embed (paths relative to the report file), from bench/charts.ts. */
+/**
+ * The runs a metric has for every variant, as one record each: run i of
+ * every variant, taken in the same sitting minutes apart.
+ */
+function perRun(byVariant: Record<string, any[]>, variants: string[], get: Metric['get']): Figures[] {
+  const runs = Math.min(...variants.map((variant) => byVariant[variant]?.length ?? 0));
+  return Array.from({ length: runs }, (_, i) =>
+    Object.fromEntries(variants.map((variant) => [variant, get(byVariant[variant]![i])])),
+  );
+}
+
+/**
+ * `charts`: pictures to embed (paths relative to the report file), from bench/charts.ts.
+ * Variant columns are medians; a ratio column is the median of each run's own
+ * ratio, and a target is judged run by run: met when more than half the runs
+ * meet it (the machine drifts between runs, so medians of different runs are
+ * not compared).
+ */
 export function renderReport(
   report: Report,
   median: (values: number[]) => number,
@@ -387,6 +407,7 @@ export function renderReport(
     '',
     `Written by \`npm run bench\`${report.quick ? ' (quick smoke: small sizes, not comparable)' : ''} on ${report.date}.`,
     `Each figure is the median of ${report.runs} run(s); the servers alternate within each run.`,
+    "A ratio is the median of each run's own ratio, and a target is met when it is met in more than half the runs.",
     '',
     '| machine | |',
     '|---|---|',
@@ -402,21 +423,24 @@ export function renderReport(
     const header = [...variants, ...ratios.map(([a, b]) => `${a} ÷ ${b}`), 'target', 'met'];
     lines.push(`## ${scenario}`, '', `| metric | ${header.join(' | ')} |`, `|---|${header.map(() => '---|').join('')}`);
     for (const metric of spec.metrics) {
-      const m: Medians = Object.fromEntries(
-        variants.map((variant) => [variant, median((byVariant[variant] ?? []).map(metric.get))]),
-      );
-      const met = metric.target ? (metric.target.met(m) ? 'yes' : '**no**') : '';
+      const runs = perRun(byVariant, variants, metric.get);
       const cells = [
-        ...variants.map((variant) => fmt(m[variant]!)),
-        ...ratios.map(([a, b]) => fmt(m[a]! / m[b]!)),
+        ...variants.map((variant) => fmt(median((byVariant[variant] ?? []).map(metric.get)))),
+        ...ratios.map(([a, b]) => fmt(median(runs.map((run) => run[a]! / run[b]!)))),
         metric.target?.text ?? '',
-        met,
+        metric.target ? verdict(runs.filter(metric.target.met).length, runs.length) : '',
       ];
       lines.push(`| ${metric.label} | ${cells.join(' | ')} |`);
     }
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** 'yes' when more than half the runs met the target; with several runs, how many did. */
+function verdict(met: number, runs: number): string {
+  const word = met * 2 > runs ? 'yes' : '**no**';
+  return runs > 1 ? `${word} (${met} of ${runs})` : word;
 }
 
 /** The new report, with the hand-written part of the previous file (if any) kept below it. */
