@@ -247,7 +247,7 @@ async function writeReport(report: Report): Promise<void> {
   const previous = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
   const charts = await writeChartsBeside(report, out);
   writeFileSync(out, withKeptNotes(renderReport(report, median, charts), previous));
-  // The report shows medians only; docs/capacity.md traces its numbers to these raw figures.
+  // The report shows medians and each run's ratios; docs/capacity.md traces its numbers to these raw figures.
   writeFileSync(out.replace(/\.md$/, '.json'), `${JSON.stringify(report, null, 1)}\n`);
   console.log(`wrote ${out}`);
 }
