@@ -89,7 +89,12 @@ const METRICS: Record<string, ScenarioSpec> = {
   },
   // No targets: with no receivers the CPU is what a message costs before its pushes (the senders still get 9).
   permessage: {
-    variants: ['ours', 'bare'],
+    variants: ['ours', 'bare', 'stored'],
+    ratios: [
+      ['ours', 'bare'],
+      ['stored', 'bare'],
+      ['ours', 'stored'],
+    ],
     metrics: [
       { label: 'server CPU µs per message', get: (r) => r.serverCpuMicrosPerMessage },
       { label: 'latency p50 (ms)', get: (r) => r.latencyMs.p50 },

@@ -68,12 +68,14 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
   // The bare server is the floor: what no server beats on this machine, in the same run. 'stored': the
   // same bare server storing each message with our send script before it pushes — what durability adds.
   { name: 'fanout', variants: [OURS, BARE, STORED, PEER] },
-  // The same senders with no receivers, ours against the bare server: what a message costs before its pushes.
+  // The same senders with no receivers: what a message costs before its pushes, in ours and in both floors
+  // ('stored' minus 'bare' is the send script's round trip; ours minus 'stored' is our own request path).
   {
     name: 'permessage',
     variants: [
       { ...OURS, options: { receivers: 0 } },
       { ...BARE, options: { receivers: 0 } },
+      { ...STORED, options: { receivers: 0 } },
     ],
   },
   { name: 'saturation', variants: [OURS, PEER] },
