@@ -72,11 +72,7 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
   // ('stored' minus 'bare' is the send script's round trip; ours minus 'stored' is our own request path).
   {
     name: 'permessage',
-    variants: [
-      { ...OURS, options: { receivers: 0 } },
-      { ...BARE, options: { receivers: 0 } },
-      { ...STORED, options: { receivers: 0 } },
-    ],
+    variants: [OURS, BARE, STORED].map((variant) => ({ ...variant, options: { receivers: 0 } })),
   },
   { name: 'saturation', variants: [OURS, PEER] },
   // A quick run lowers the node's open-files limit, so that a few hundred connections reach its MAX_CONNECTIONS.
