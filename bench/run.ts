@@ -4,6 +4,7 @@
  * starts and stops, and writes bench/RESULTS.md. See bench/README.md.
  *
  *   node dist/bench/run.js [--quick] [--runs N] [--only fanout,idle] [--out FILE] [--from RESULTS.json]
+ *                          [--cpu-prof DIR]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,12 +57,15 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     // Renders the report again from a saved results .json instead of running anything.
     from: { type: 'string' },
+    // Every server started writes a V8 CPU profile into this directory when it stops (node --cpu-prof).
+    'cpu-prof': { type: 'string' },
   },
 });
 const quick = args.quick ?? false;
 const runs = Number(args.runs ?? (quick ? 1 : 3));
 const only = args.only?.split(',');
 const out = args.out ?? (quick ? join(tmpdir(), 'wschat-bench-smoke.md') : here('../../bench/RESULTS.md'));
+const nodeArgs = args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`];
 
 /** Scenarios in run order; `keepData` scenarios reuse what they seeded in earlier runs. */
 const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
@@ -160,11 +164,15 @@ const SCENARIOS: { name: string; variants: Variant[]; keepData?: boolean }[] = [
 /** One node of `variant`; `port` 0 for any free port. */
 async function startVariant(variant: Variant, redisUrl: string, port = 0): Promise<TestServer> {
   if (variant.script !== undefined) {
-    return startNodeServer(variant.script, {
-      PORT: String(port),
-      ...(variant.stores ? { REDIS_URL: redisUrl } : {}),
-      ...variant.env,
-    });
+    return startNodeServer(
+      variant.script,
+      {
+        PORT: String(port),
+        ...(variant.stores ? { REDIS_URL: redisUrl } : {}),
+        ...variant.env,
+      },
+      nodeArgs,
+    );
   }
   if (variant.kind === 'ours') {
     return startNodeServer(
@@ -181,11 +189,11 @@ async function startVariant(variant: Variant, redisUrl: string, port = 0): Promi
         SIGNUPS_PER_IP_MAX: '1000000',
         ...variant.env,
       },
-      [],
+      nodeArgs,
       variant.openFiles,
     );
   }
-  return startNodeServer(PEER_SERVER, { PORT: String(port || (await freePort())), REDIS_URL: redisUrl });
+  return startNodeServer(PEER_SERVER, { PORT: String(port || (await freePort())), REDIS_URL: redisUrl }, nodeArgs);
 }
 
 /**
