@@ -330,7 +330,7 @@ export class Session implements ConnectionHandle {
     if (!(await this.#services.userActors.get(userUUID).authenticate(key.keyId, key.secret))) {
       throw new ProtocolError(ErrorCode.Unauthorized);
     }
-    await this.bind(userUUID);
+    if (this.userUUID !== userUUID) await this.bind(userUUID);
     return { userUUID, keyId: key.keyId };
   }
 

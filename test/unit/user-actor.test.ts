@@ -115,6 +115,23 @@ describe('UserActor access keys', () => {
     assert.equal(await user.authenticate(other.keyId, other.secret), true, 'the other key keeps working');
   });
 
+  it('answers a check asked while a revocation is under way after the revocation, not from memory', async () => {
+    const { user, accessKeys } = actor();
+    const key = await issued(user);
+    const revoke = accessKeys.revoke.bind(accessKeys);
+    let letRevokeFinish!: () => void;
+    accessKeys.revoke = async (userUUID, keyId) => {
+      await new Promise<void>((resolve) => (letRevokeFinish = resolve));
+      return revoke(userUUID, keyId);
+    };
+    const revoked = user.revokeKey(key.keyId);
+    const checked = user.authenticate(key.keyId, key.secret); // the key is still cached and trusted
+    await settle();
+    letRevokeFinish();
+    await revoked;
+    assert.equal(await checked, false, 'queued behind the revocation');
+  });
+
   it('refuses a key revoked on another node once told to forget it, although it was cached', async () => {
     const { user, accessKeys } = actor();
     const key = await issued(user);
