@@ -55,7 +55,11 @@ export class FeedReader {
   #checkpointedId = 0;
   #checkpointedAt = 0;
   #checkpointing = false;
-  readonly #waiters: { entryId: number; wake: () => void }[] = [];
+  /** Waits for an entry to be applied; one timer ends those that wait too long, not one timer each. */
+  readonly #waiters: { entryId: number; deadline: number; wake: () => void }[] = [];
+  #waitTimer: NodeJS.Timeout | undefined;
+  /** When the wait timer fires (ms since the epoch). */
+  #waitTimerAt = 0;
 
   constructor(feed: ChannelFeed, consumer: FeedConsumer, options: FeedReaderOptions, log: Logger) {
     this.#feed = feed;
@@ -112,18 +116,10 @@ export class FeedReader {
   waitFor(entryId: number, timeoutMs: number): Promise<void> {
     if (this.#appliedId >= entryId) return Promise.resolve();
     return new Promise((resolve) => {
-      const waiter = {
-        entryId,
-        wake: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        resolve();
-      }, timeoutMs);
-      this.#waiters.push(waiter);
+      const now = Date.now();
+      const deadline = now + timeoutMs;
+      this.#waiters.push({ entryId, deadline, wake: resolve });
+      if (this.#waitTimer === undefined || deadline < this.#waitTimerAt) this.#armWaitTimer(deadline, now);
     });
   }
 
@@ -141,6 +137,10 @@ export class FeedReader {
   /** This node stops reading: the feed need not be kept for it. */
   async close(): Promise<void> {
     this.#opened = false;
+    // Nothing more will be applied here: whoever waits for an entry stops waiting.
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+    for (const waiter of this.#waiters.splice(0)) waiter.wake();
     await this.#feed.forget();
   }
 
@@ -213,6 +213,29 @@ export class FeedReader {
         waiter.wake();
       }
     }
+  }
+
+  /** The wait timer: wakes the waiters past their deadline, and runs again for the next deadline. */
+  #endOverdueWaits(): void {
+    this.#waitTimer = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const waiter = this.#waiters[i]!;
+      if (waiter.deadline <= now) {
+        this.#waiters.splice(i, 1);
+        waiter.wake();
+      } else {
+        next = Math.min(next, waiter.deadline);
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next, now);
+  }
+
+  #armWaitTimer(at: number, now: number): void {
+    clearTimeout(this.#waitTimer);
+    this.#waitTimerAt = at;
+    this.#waitTimer = setTimeout(() => this.#endOverdueWaits(), at - now);
   }
 
   async #checkpoint(): Promise<void> {

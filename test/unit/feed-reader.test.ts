@@ -452,10 +452,25 @@ describe('FeedReader', () => {
     await assertAppliedThrough(reader, 0);
   });
 
-  // Fails: #loadSnapshot sets #applied = snapshot.id without #wakeWaiters(), so a waiter whose
-  // id the snapshot already covers (here: after a resync, the stored snapshot is at the tail)
-  // waits the full timeout although the entry is applied. In ChannelActor.waitUntilPushed that
-  // holds the sender's response for OWN_PUSH_WAIT_MS.
+  it('waiters with different timeouts are each ended at their own deadline', async () => {
+    const { reader } = setup();
+    await reader.open();
+    const started = Date.now();
+    const ended: [string, number][] = [];
+    const long = reader.waitFor(7, 120).then(() => ended.push(['long', Date.now() - started]));
+    const short = reader.waitFor(6, 30).then(() => ended.push(['short', Date.now() - started]));
+    await Promise.all([long, short]);
+    assert.deepEqual(
+      ended.map(([name]) => name),
+      ['short', 'long'],
+    );
+    assert.ok(ended[0]![1] >= 25 && ended[0]![1] < 115, `the short wait ended at ${ended[0]![1]} ms`);
+    assert.ok(ended[1]![1] >= 115, `the long wait ended at ${ended[1]![1]} ms, not before its deadline`);
+  });
+
+  // A snapshot load moves applied without an entry: a waiter whose id the snapshot covers (here,
+  // after a resync, another node's snapshot at the tail) must wake then, not at its timeout —
+  // in ChannelActor.waitUntilPushed that would hold the sender's response for OWN_PUSH_WAIT_MS.
   it('waitFor resolves when a snapshot load moves applied past the entry', async () => {
     const { feed, reader } = setup();
     const payloads = feed.appendMany(5);
@@ -542,5 +557,14 @@ describe('FeedReader', () => {
     await settle();
     assert.deepEqual(consumer.applied, []);
     assert.equal(feed.checkpoints.length, 0);
+  });
+
+  it('close() ends the waits for entries it will never apply', async () => {
+    const { reader } = setup();
+    await reader.open();
+    const waiting = reader.waitFor(1, 60_000);
+    assert.equal(await isSettled(waiting), false);
+    await reader.close();
+    assert.equal(await isSettled(waiting), true, 'not after its minute');
   });
 });
