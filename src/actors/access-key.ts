@@ -4,7 +4,7 @@
  * cannot be guessed from its hash); the keyId finds the record, and the
  * digests are compared in constant time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const KEY_ID_BYTES = 12;
 const SECRET_BYTES = 32;
@@ -30,6 +30,7 @@ export function parseAccessKey(text: string): AccessKey | null {
   return match ? { keyId: match[1]!, secret: match[2]! } : null;
 }
 
-export const digestSecret = (secret: string): Buffer => createHash('sha256').update(secret).digest();
+/** One-shot `hash` (Node ≥ 20.12): no Hash object per request, which every authenticated request paid for. */
+export const digestSecret = (secret: string): Buffer => hash('sha256', secret, 'buffer');
 
 export const sameDigest = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
