@@ -15,10 +15,10 @@
  * Prints CPU µs per send for each round and their median, first round
  * (warm-up) left out.
  */
-import { EventEmitter } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { WebSocket } from 'ws';
 import { Session } from '../src/server/session.js';
+import { FakeSocket } from '../test/fakes/fake-socket.js';
 import { memoryNode } from '../test/fakes/memory-node.js';
 import { median } from './lib/stats.js';
 
@@ -35,79 +35,32 @@ const sends = Number(args.sends ?? (quick ? 500 : 20_000));
 
 type Frame = Record<string, any>;
 
-/** The payload of one unmasked server frame (RFC 6455 §5.2). */
-function unframe(frame: Buffer): Frame {
-  const length = frame[1]! & 0x7f;
-  return JSON.parse(frame.subarray(length === 126 ? 4 : length === 127 ? 10 : 2).toString());
-}
-
-/** What a Session touches of a ws socket; each write (a corked run is one) is the latest frame. */
-class SinkSocket extends EventEmitter {
-  readyState = 1;
-  bufferedAmount = 0;
-  writes = 0;
-  latest: Buffer = Buffer.alloc(0);
-  #corked: Buffer[] | undefined;
-  #onWrite: (() => void) | undefined;
-  readonly _socket = Object.assign(new EventEmitter(), {
-    writableNeedDrain: false,
-    write: (data: Buffer): boolean => {
-      if (this.#corked !== undefined) this.#corked.push(data);
-      else this.#written(data);
-      return true;
-    },
-    cork: (): void => {
-      this.#corked = [];
-    },
-    uncork: (): void => {
-      const corked = this.#corked ?? [];
-      this.#corked = undefined;
-      this.#written(Buffer.concat(corked));
-    },
-  });
-
-  /** Resolves at the next write. */
-  nextWrite(): Promise<void> {
-    return new Promise((resolve) => (this.#onWrite = resolve));
-  }
-
-  #written(data: Buffer): void {
-    this.writes++;
-    this.latest = data;
-    const onWrite = this.#onWrite;
-    this.#onWrite = undefined;
-    onWrite?.();
-  }
-
-  ping(): void {}
-  pause(): void {}
-  resume(): void {}
-  close(): void {}
-  terminate(): void {}
-}
-
 const node = memoryNode({ RATE_LIMIT_PER_SEC: '1000000', RATE_LIMIT_BURST: '1000000' });
-const socket = new SinkSocket();
+const socket = new FakeSocket();
 new Session(socket as unknown as WebSocket, node.services, () => {});
-const SUUID = unframe(socket.latest).ready.sessionUUID as string;
+const SUUID = socket.frames[0]!.ready.sessionUUID as string;
 let credentials = {};
 
 const frameOf = (body: Frame): Buffer => Buffer.from(JSON.stringify({ SUUID, ...credentials, ...body }));
 
-/** Sends one request and resolves with the frame that answers it (the sender gets no pushes of its own sends). */
-async function request(frame: Buffer): Promise<Buffer> {
+/** Sends one request and resolves once it is answered (the sender gets no pushes of its own sends). */
+async function request(frame: Buffer): Promise<void> {
   const writes = socket.writes;
-  const written = socket.nextWrite();
+  const written = new Promise<void>((resolve) => (socket.onWrite = resolve));
   socket.emit('message', frame, false);
   if (socket.writes === writes) await written;
-  return socket.latest;
+  socket.onWrite = undefined;
 }
 
-const signedUp = unframe(
-  await request(frameOf({ type: 'signUp', signUp: { username: 'bench', password: 'password1' } })),
-);
+/** The answer to `frame`, parsed. */
+async function answer(frame: Buffer): Promise<Frame> {
+  await request(frame);
+  return socket.frames.at(-1)!;
+}
+
+const signedUp = await answer(frameOf({ type: 'signUp', signUp: { username: 'bench', password: 'password1' } }));
 credentials = { userUUID: signedUp.authorized.userUUID, userAccessKey: signedUp.authorized.accessKey };
-unframe(await request(frameOf({ type: 'channelJoin', channelJoin: { recipientUUID: 0 } })));
+await answer(frameOf({ type: 'channelJoin', channelJoin: { recipientUUID: 0 } }));
 
 // Prebuilt, so the loop spends nothing on making them; the texts are as long as the fan-out's.
 const sendFrames = Array.from({ length: 100 }, (_, i) =>
@@ -118,6 +71,8 @@ const sendFrames = Array.from({ length: 100 }, (_, i) =>
   }),
 );
 
+// The loop only counts writes: parsing every answer would be a good part of what is measured.
+socket.recording = false;
 const perSend: number[] = [];
 for (let round = 0; round < rounds; round++) {
   const started = process.cpuUsage();
@@ -125,7 +80,8 @@ for (let round = 0; round < rounds; round++) {
   const used = process.cpuUsage(started);
   perSend.push((used.user + used.system) / sends);
 }
-const last = unframe(socket.latest);
+socket.recording = true;
+const last = await answer(sendFrames[0]!);
 if (last.type !== 'channelMessage') throw new Error(`a send was not answered as stored: ${JSON.stringify(last)}`);
 const counted = perSend.length > 1 ? perSend.slice(1) : perSend;
 console.log(`rounds (CPU µs per send, ${sends} sends each): ${perSend.map((us) => us.toFixed(1)).join(' ')}`);

@@ -195,7 +195,6 @@ export class UserActor implements Actor {
     this.#recorded = wanted;
   }
 
-  /** Caches a check, unless a revocation notice may be being missed right now. */
   /** The check against the key as remembered, while that is still trusted; undefined when Redis must be asked. */
   #trustedCheck(keyId: string, secret: string): boolean | undefined {
     const known = this.#keys.get(keyId);
@@ -209,6 +208,7 @@ export class UserActor implements Actor {
     return sameDigest(known.digest, digestSecret(secret));
   }
 
+  /** Caches a check, unless a revocation notice may be being missed right now. */
   #remember(keyId: string, digest: Buffer): void {
     const epoch = this.#deps.revocations.epoch();
     if (epoch === null) return;

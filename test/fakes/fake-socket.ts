@@ -12,8 +12,12 @@ export class FakeSocket extends EventEmitter {
   readyState: number = WebSocket.OPEN;
   /** What the server has written but the client not taken: tests raise it to play a slow consumer. */
   bufferedAmount = 0;
-  /** Every frame the server sent, parsed, in order. */
+  /** Every frame the server sent, parsed, in order (while `recording`). */
   readonly frames: Record<string, any>[] = [];
+  /** Whether written frames are parsed into `frames`; off, only `writes` counts them (bench/request-path.ts). */
+  recording = true;
+  /** Called after each write that reaches the client. */
+  onWrite: (() => void) | undefined;
   /** How many write calls reached the socket (a turn's pushes are one). */
   writes = 0;
   closeCode: number | undefined;
@@ -45,13 +49,15 @@ export class FakeSocket extends EventEmitter {
   #written(data: Buffer): void {
     this.writes++;
     if (this.bufferEverySend) this.bufferedAmount += data.length;
-    for (const payload of unframe(data)) this.frames.push(JSON.parse(payload));
+    if (this.recording) for (const payload of unframe(data)) this.frames.push(JSON.parse(payload));
+    this.onWrite?.();
   }
 
   send(data: string | Buffer): void {
     this.writes++;
     if (this.bufferEverySend) this.bufferedAmount += Buffer.byteLength(data);
-    this.frames.push(JSON.parse(data.toString()));
+    if (this.recording) this.frames.push(JSON.parse(data.toString()));
+    this.onWrite?.();
   }
 
   /** A client frame arrives. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { type FeedConsumer, FeedReader, type FeedReaderOptions } from '../../src/actors/feed-reader.js';
 import type { FeedEntry } from '../../src/store/feed-entry.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -455,17 +455,21 @@ describe('FeedReader', () => {
   it('waiters with different timeouts are each ended at their own deadline', async () => {
     const { reader } = setup();
     await reader.open();
-    const started = Date.now();
-    const ended: [string, number][] = [];
-    const long = reader.waitFor(7, 120).then(() => ended.push(['long', Date.now() - started]));
-    const short = reader.waitFor(6, 30).then(() => ended.push(['short', Date.now() - started]));
-    await Promise.all([long, short]);
-    assert.deepEqual(
-      ended.map(([name]) => name),
-      ['short', 'long'],
-    );
-    assert.ok(ended[0]![1] >= 25 && ended[0]![1] < 115, `the short wait ended at ${ended[0]![1]} ms`);
-    assert.ok(ended[1]![1] >= 115, `the long wait ended at ${ended[1]![1]} ms, not before its deadline`);
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+    try {
+      const long = reader.waitFor(7, 120);
+      const short = reader.waitFor(6, 30);
+      mock.timers.tick(29);
+      assert.deepEqual([await isSettled(short), await isSettled(long)], [false, false]);
+      mock.timers.tick(1);
+      assert.deepEqual([await isSettled(short), await isSettled(long)], [true, false], 'the short one at 30 ms');
+      mock.timers.tick(89);
+      assert.equal(await isSettled(long), false, 'the long one not before its 120 ms');
+      mock.timers.tick(1);
+      assert.equal(await isSettled(long), true);
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   // A snapshot load moves applied without an entry: a waiter whose id the snapshot covers (here,
