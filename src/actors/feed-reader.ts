@@ -205,30 +205,26 @@ export class FeedReader {
     if (this.#appliedId - this.#checkpointedId >= this.#options.checkpointEvery) void this.#checkpoint();
   }
 
-  #wakeWaiters(): void {
-    for (let i = this.#waiters.length - 1; i >= 0; i--) {
-      const waiter = this.#waiters[i]!;
-      if (waiter.entryId <= this.#appliedId) {
-        this.#waiters.splice(i, 1);
-        waiter.wake();
-      }
-    }
-  }
-
-  /** The wait timer: wakes the waiters past their deadline, and runs again for the next deadline. */
-  #endOverdueWaits(): void {
-    this.#waitTimer = undefined;
-    const now = Date.now();
+  /** Wakes the waiters whose entry is applied, or (`now` given) whose deadline has passed; returns the earliest deadline left. */
+  #wakeWaiters(now?: number): number {
     let next = Number.POSITIVE_INFINITY;
     for (let i = this.#waiters.length - 1; i >= 0; i--) {
       const waiter = this.#waiters[i]!;
-      if (waiter.deadline <= now) {
+      if (waiter.entryId <= this.#appliedId || (now !== undefined && waiter.deadline <= now)) {
         this.#waiters.splice(i, 1);
         waiter.wake();
       } else {
         next = Math.min(next, waiter.deadline);
       }
     }
+    return next;
+  }
+
+  /** The wait timer: wakes the waiters past their deadline, and runs again for the next deadline. */
+  #endOverdueWaits(): void {
+    this.#waitTimer = undefined;
+    const now = Date.now();
+    const next = this.#wakeWaiters(now);
     if (next !== Number.POSITIVE_INFINITY) this.#armWaitTimer(next, now);
   }
 
