@@ -18,12 +18,19 @@ export interface MembershipChange {
 const NO_CHANGE: MembershipChange = { added: undefined, removed: [] };
 
 export class ChannelMembers {
-  readonly #nodesByUser = new Map<string, Set<string>>();
+  /**
+   * user UUID → the node where the user is joined, or a Set of the nodes when
+   * more than one: nearly every member is on one node, and every node holds
+   * every member, so one string each, not a Set (~170 bytes) each.
+   */
+  readonly #nodesByUser = new Map<string, string | Set<string>>();
 
   static fromSnapshot(snapshot: MembersSnapshot): ChannelMembers {
     const members = new ChannelMembers();
     for (const [userUUID, nodes] of Object.entries(snapshot)) {
-      if (Array.isArray(nodes) && nodes.length > 0) members.#nodesByUser.set(userUUID, new Set(nodes.map(String)));
+      if (!Array.isArray(nodes) || nodes.length === 0) continue;
+      const unique = nodes.length === 1 ? undefined : new Set(nodes.map(String));
+      members.#nodesByUser.set(userUUID, unique === undefined || unique.size === 1 ? String(nodes[0]) : unique);
     }
     return members;
   }
@@ -33,26 +40,23 @@ export class ChannelMembers {
     switch (entry.kind) {
       case 'join': {
         const nodes = this.#nodesByUser.get(entry.userUUID);
-        if (nodes !== undefined) {
-          nodes.add(entry.nodeId);
-          return NO_CHANGE;
+        if (nodes === undefined) {
+          this.#nodesByUser.set(entry.userUUID, entry.nodeId);
+          return { added: entry.userUUID, removed: [] };
         }
-        this.#nodesByUser.set(entry.userUUID, new Set([entry.nodeId]));
-        return { added: entry.userUUID, removed: [] };
+        if (typeof nodes !== 'string') nodes.add(entry.nodeId);
+        else if (nodes !== entry.nodeId) this.#nodesByUser.set(entry.userUUID, new Set([nodes, entry.nodeId]));
+        return NO_CHANGE;
       }
       case 'leave': {
         const nodes = this.#nodesByUser.get(entry.userUUID);
-        if (nodes === undefined || !nodes.delete(entry.nodeId) || nodes.size > 0) return NO_CHANGE;
-        this.#nodesByUser.delete(entry.userUUID);
+        if (nodes === undefined || !this.#leaves(entry.userUUID, nodes, entry.nodeId)) return NO_CHANGE;
         return { added: undefined, removed: [entry.userUUID] };
       }
       case 'nodeGone': {
         const removed: string[] = [];
         for (const [userUUID, nodes] of this.#nodesByUser) {
-          if (nodes.delete(entry.nodeId) && nodes.size === 0) {
-            this.#nodesByUser.delete(userUUID);
-            removed.push(userUUID);
-          }
+          if (this.#leaves(userUUID, nodes, entry.nodeId)) removed.push(userUUID);
         }
         return { added: undefined, removed };
       }
@@ -68,7 +72,20 @@ export class ChannelMembers {
 
   toSnapshot(): MembersSnapshot {
     const snapshot: MembersSnapshot = {};
-    for (const [userUUID, nodes] of this.#nodesByUser) snapshot[userUUID] = [...nodes];
+    for (const [userUUID, nodes] of this.#nodesByUser)
+      snapshot[userUUID] = typeof nodes === 'string' ? [nodes] : [...nodes];
     return snapshot;
+  }
+
+  /** Takes `nodeId` off the user's nodes; true when that leaves the user on none: no longer a member. */
+  #leaves(userUUID: string, nodes: string | Set<string>, nodeId: string): boolean {
+    if (typeof nodes === 'string') {
+      if (nodes !== nodeId) return false;
+      this.#nodesByUser.delete(userUUID);
+      return true;
+    }
+    // A Set holds two nodes or more: one left is held as a string again.
+    if (nodes.delete(nodeId) && nodes.size === 1) this.#nodesByUser.set(userUUID, nodes.values().next().value!);
+    return false;
   }
 }

@@ -100,6 +100,20 @@ describe('ChannelMembers', () => {
     assert.deepEqual(m.users(), []);
   });
 
+  it('a user joined on three nodes stays until the last of them leaves or goes', () => {
+    const N3 = 'node-3';
+    const m = members(join(ALICE, N1), join(ALICE, N2), join(ALICE, N3), join(ALICE, N2));
+    assert.deepEqual(normalized(m.toSnapshot()), [[ALICE, [N1, N2, N3]]]);
+    assert.deepEqual(m.apply(leave(ALICE, N2)), { added: undefined, removed: [] });
+    assert.deepEqual(normalized(m.toSnapshot()), [[ALICE, [N1, N3]]]);
+    assert.deepEqual(m.apply(gone(N1)), { added: undefined, removed: [] });
+    assert.deepEqual(m.toSnapshot(), { [ALICE]: [N3] });
+    assert.deepEqual(m.apply(join(ALICE, N1)), { added: undefined, removed: [] }, 'a second node again');
+    assert.deepEqual(m.apply(leave(ALICE, N3)), { added: undefined, removed: [] });
+    assert.deepEqual(m.apply(leave(ALICE, N1)), { added: undefined, removed: [ALICE] });
+    assert.deepEqual(m.users(), []);
+  });
+
   it('a user joined on two nodes stays until one leaves and the other goes', () => {
     const m = members(join(ALICE, N1), join(ALICE, N2), gone(N2));
     assert.deepEqual(m.toSnapshot(), { [ALICE]: [N1] });
