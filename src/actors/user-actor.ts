@@ -12,6 +12,7 @@ import type { Presence } from '../store/presence.js';
 import type { Logger } from '../telemetry/logger.js';
 import { digestSecret, formatAccessKey, newAccessKey, sameDigest } from './access-key.js';
 import type { Actor } from './actor-registry.js';
+import { FewSet } from './few-set.js';
 import { Mailbox } from './mailbox.js';
 import type { Subscriber } from './subscription.js';
 
@@ -54,7 +55,7 @@ export class UserActor implements Actor {
   readonly #deps: UserActorDeps;
   readonly #keys = new Map<string, CheckedKey>();
   /** Sessions on this node bound to the user. */
-  readonly #sessions = new Set<string>();
+  readonly #sessions = new FewSet();
   /** Connections here that watch the inbox; none (most users, most of the time): no Map held. */
   #inboxWatchers: Map<string, Pick<Subscriber, 'deliver'>> | undefined;
   /** Whether Redis has the user online on this node. */

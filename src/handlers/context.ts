@@ -6,6 +6,7 @@
 
 import type { ActorRegistry } from '../actors/actor-registry.js';
 import type { ChannelActor } from '../actors/channel-actor.js';
+import type { FewSet } from '../actors/few-set.js';
 import type { Subscriber } from '../actors/subscription.js';
 import type { UserActor } from '../actors/user-actor.js';
 import type { Config } from '../config.js';
@@ -44,7 +45,7 @@ export interface ConnectionHandle extends Subscriber {
   /** Unbinds it and drops its subscriptions (signOut). */
   unbind(): Promise<void>;
   /** The channels this connection is joined to. */
-  readonly joined: Set<string>;
+  readonly joined: FewSet;
   /** The client's address: the peer's, or what a trusted proxy says it is (TRUST_PROXY). */
   readonly address: string;
   /** Aborts when the connection closes: nobody is left to answer. */

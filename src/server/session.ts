@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { RawData, WebSocket } from 'ws';
 import { parseAccessKey } from '../actors/access-key.js';
+import { FewSet } from '../actors/few-set.js';
 import type { ConnectionHandle, Reply, RequestContext, Services } from '../handlers/context.js';
 import { handlers } from '../handlers/index.js';
 import {
@@ -85,7 +86,7 @@ export class Session implements ConnectionHandle {
   readonly sessionUUID = randomUUID();
   /** The bound user, or '' when unbound. */
   userUUID = '';
-  readonly joined = new Set<string>();
+  readonly joined = new FewSet();
   readonly address: string;
   /** Whether a pong arrived since the last ping. */
   alive = true;

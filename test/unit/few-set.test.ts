@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { FewSet } from '../../src/actors/few-set.js';
+
+describe('FewSet', () => {
+  it('starts empty', () => {
+    const set = new FewSet();
+    assert.equal(set.size, 0);
+    assert.equal(set.has('a'), false);
+    assert.deepEqual([...set], []);
+    assert.equal(set.delete('a'), false);
+  });
+
+  it('holds one value, then two, then one again, in the order they were added', () => {
+    const set = new FewSet();
+    assert.equal(set.add('a'), set);
+    assert.equal(set.size, 1);
+    assert.deepEqual([...set], ['a']);
+    set.add('a');
+    assert.equal(set.size, 1, 'adding it again changes nothing');
+    set.add('b').add('c');
+    assert.deepEqual([...set], ['a', 'b', 'c']);
+    assert.equal(set.delete('a'), true);
+    assert.equal(set.delete('a'), false);
+    assert.equal(set.delete('c'), true);
+    assert.deepEqual([...set], ['b']);
+    assert.equal(set.has('b'), true);
+    assert.equal(set.has('c'), false);
+    set.add('d');
+    assert.deepEqual([...set], ['b', 'd']);
+  });
+
+  it('clear empties it, from one value and from many', () => {
+    const one = new FewSet().add('a');
+    one.clear();
+    assert.deepEqual([...one], []);
+    const many = new FewSet().add('a').add('b');
+    many.clear();
+    assert.equal(many.size, 0);
+    assert.equal(many.has('a'), false);
+    many.add('c');
+    assert.deepEqual([...many], ['c']);
+  });
+
+  it('an empty string is a value like any other', () => {
+    const set = new FewSet().add('');
+    assert.equal(set.size, 1);
+    assert.equal(set.has(''), true);
+    assert.deepEqual([...set], ['']);
+  });
+
+  it('behaves as a Set under any sequence of adds, deletes and clears', () => {
+    const op = fc.oneof(
+      {
+        weight: 5,
+        arbitrary: fc.record({ op: fc.constant('add' as const), value: fc.constantFrom('a', 'b', 'c', '') }),
+      },
+      {
+        weight: 4,
+        arbitrary: fc.record({ op: fc.constant('delete' as const), value: fc.constantFrom('a', 'b', 'c', '') }),
+      },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), value: fc.constant('') }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const model = new Set<string>();
+        const set = new FewSet();
+        for (const { op, value } of ops) {
+          if (op === 'add') {
+            set.add(value);
+            model.add(value);
+          } else if (op === 'delete') {
+            assert.equal(set.delete(value), model.delete(value));
+          } else {
+            set.clear();
+            model.clear();
+          }
+          assert.equal(set.size, model.size);
+          for (const each of ['a', 'b', 'c', '']) assert.equal(set.has(each), model.has(each));
+        }
+        assert.deepEqual([...set], [...model], 'in the order a Set gives');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
