@@ -141,16 +141,25 @@ function difference(before: HeapTotals, after: HeapTotals, added: number) {
 const redisDir = mkdtempSync(join(tmpdir(), 'wschat-bench-heap-redis-'));
 const redis = await startRedisServer({ dir: redisDir });
 try {
-  const results: Record<string, number> = {};
+  const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+  const shown = quick ? 5 : 15;
+  const line = ({ kind, count, bytes }: { kind: string; count: number; bytes: number }) =>
+    `  ${bytes.toFixed(0).padStart(6)} B  ${count.toFixed(2).padStart(5)} × ${kind}`;
   for (const server of SERVERS) {
-    const { bytes, kinds } = await measure(server, redis.url);
-    results[server.name] = bytes;
-    console.log(`${server.name}: ${bytes.toFixed(0)} bytes of live heap per connection (${first} → ${second})`);
-    for (const { kind, count, bytes } of kinds.slice(0, quick ? 5 : 15)) {
-      console.log(`  ${bytes.toFixed(0).padStart(6)} B  ${count.toFixed(2).padStart(5)} × ${kind}`);
-    }
+    const result = await measure(server, redis.url);
+    results[server.name] = result;
+    console.log(`${server.name}: ${result.bytes.toFixed(0)} bytes of live heap per connection (${first} → ${second})`);
+    for (const kind of result.kinds.slice(0, shown)) console.log(line(kind));
   }
-  console.log(`ours − bare: ${(results.ours! - results.bare!).toFixed(0)} bytes per connection`);
+  const { ours, bare } = results as Record<'ours' | 'bare', Awaited<ReturnType<typeof measure>>>;
+  console.log(`ours − bare: ${(ours.bytes - bare.bytes).toFixed(0)} bytes per connection, most in`);
+  const bareKinds = new Map(bare.kinds.map((kind) => [kind.kind, kind]));
+  const extra = ours.kinds.map(({ kind, count, bytes }) => ({
+    kind,
+    count: count - (bareKinds.get(kind)?.count ?? 0),
+    bytes: bytes - (bareKinds.get(kind)?.bytes ?? 0),
+  }));
+  for (const kind of extra.sort((a, b) => b.bytes - a.bytes).slice(0, shown)) console.log(line(kind));
 } finally {
   await redis.stop();
   rmSync(redisDir, { recursive: true, force: true });
