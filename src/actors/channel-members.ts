@@ -24,13 +24,16 @@ export class ChannelMembers {
    * every member, so one string each, not a Set (~170 bytes) each.
    */
   readonly #nodesByUser = new Map<string, string | Set<string>>();
+  /** Each node's id held once: every entry brings a copy of its own (56 bytes), and members share a few nodes. */
+  readonly #nodeIds = new Map<string, string>();
 
   static fromSnapshot(snapshot: MembersSnapshot): ChannelMembers {
     const members = new ChannelMembers();
     for (const [userUUID, nodes] of Object.entries(snapshot)) {
       if (!Array.isArray(nodes) || nodes.length === 0) continue;
-      const unique = nodes.length === 1 ? undefined : new Set(nodes.map(String));
-      members.#nodesByUser.set(userUUID, unique === undefined || unique.size === 1 ? String(nodes[0]) : unique);
+      const ids = nodes.map((nodeId) => members.#nodeId(String(nodeId)));
+      const unique = ids.length === 1 ? undefined : new Set(ids);
+      members.#nodesByUser.set(userUUID, unique === undefined || unique.size === 1 ? ids[0]! : unique);
     }
     return members;
   }
@@ -40,12 +43,13 @@ export class ChannelMembers {
     switch (entry.kind) {
       case 'join': {
         const nodes = this.#nodesByUser.get(entry.userUUID);
+        const nodeId = this.#nodeId(entry.nodeId);
         if (nodes === undefined) {
-          this.#nodesByUser.set(entry.userUUID, entry.nodeId);
+          this.#nodesByUser.set(entry.userUUID, nodeId);
           return { added: entry.userUUID, removed: [] };
         }
-        if (typeof nodes !== 'string') nodes.add(entry.nodeId);
-        else if (nodes !== entry.nodeId) this.#nodesByUser.set(entry.userUUID, new Set([nodes, entry.nodeId]));
+        if (typeof nodes !== 'string') nodes.add(nodeId);
+        else if (nodes !== nodeId) this.#nodesByUser.set(entry.userUUID, new Set([nodes, nodeId]));
         return NO_CHANGE;
       }
       case 'leave': {
@@ -58,6 +62,7 @@ export class ChannelMembers {
         for (const [userUUID, nodes] of this.#nodesByUser) {
           if (this.#leaves(userUUID, nodes, entry.nodeId)) removed.push(userUUID);
         }
+        this.#nodeIds.delete(entry.nodeId);
         return { added: undefined, removed };
       }
       case 'message':
@@ -75,6 +80,13 @@ export class ChannelMembers {
     for (const [userUUID, nodes] of this.#nodesByUser)
       snapshot[userUUID] = typeof nodes === 'string' ? [nodes] : [...nodes];
     return snapshot;
+  }
+
+  #nodeId(nodeId: string): string {
+    const known = this.#nodeIds.get(nodeId);
+    if (known !== undefined) return known;
+    this.#nodeIds.set(nodeId, nodeId);
+    return nodeId;
   }
 
   /** Takes `nodeId` off the user's nodes; true when that leaves the user on none: no longer a member. */
