@@ -12,7 +12,7 @@ import type { Presence } from '../store/presence.js';
 import type { Logger } from '../telemetry/logger.js';
 import { digestSecret, formatAccessKey, newAccessKey, sameDigest } from './access-key.js';
 import type { Actor } from './actor-registry.js';
-import { FewSet } from './few-set.js';
+import { FewMap, FewSet } from './few.js';
 import { Mailbox } from './mailbox.js';
 import type { Subscriber } from './subscription.js';
 
@@ -54,7 +54,7 @@ export class UserActor implements Actor {
   readonly mailbox = new Mailbox();
   readonly userUUID: string;
   readonly #deps: UserActorDeps;
-  readonly #keys = new Map<string, CheckedKey>();
+  readonly #keys = new FewMap<CheckedKey>();
   /** Sessions on this node bound to the user. */
   readonly #sessions = new FewSet();
   /** Connections here that watch the inbox; none (most users, most of the time): no Map held. */

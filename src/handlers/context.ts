@@ -6,7 +6,7 @@
 
 import type { ActorRegistry } from '../actors/actor-registry.js';
 import type { ChannelActor } from '../actors/channel-actor.js';
-import type { FewSet } from '../actors/few-set.js';
+import type { FewSet } from '../actors/few.js';
 import type { Subscriber } from '../actors/subscription.js';
 import type { UserActor } from '../actors/user-actor.js';
 import type { Config } from '../config.js';

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { RawData, WebSocket } from 'ws';
 import { parseAccessKey } from '../actors/access-key.js';
-import { FewSet } from '../actors/few-set.js';
+import { FewSet } from '../actors/few.js';
 import type { ConnectionHandle, Reply, RequestContext, Services } from '../handlers/context.js';
 import { handlers } from '../handlers/index.js';
 import {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FewSet } from '../../src/actors/few-set.js';
+import { FewMap, FewSet } from '../../src/actors/few.js';
 
 describe('FewSet', () => {
   it('starts empty', () => {
@@ -80,6 +80,83 @@ describe('FewSet', () => {
           for (const each of ['a', 'b', 'c', '']) assert.equal(set.has(each), model.has(each));
         }
         assert.deepEqual([...set], [...model], 'in the order a Set gives');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('FewMap', () => {
+  it('holds one entry, then two, then one again', () => {
+    const map = new FewMap<number>();
+    assert.equal(map.size, 0);
+    assert.equal(map.get('a'), undefined);
+    assert.equal(map.set('a', 1), map);
+    assert.equal(map.get('a'), 1);
+    map.set('a', 2);
+    assert.equal(map.size, 1, 'setting it again replaces its value');
+    assert.equal(map.get('a'), 2);
+    map.set('b', 3).set('c', 4);
+    assert.equal(map.size, 3);
+    assert.equal(map.delete('a'), true);
+    assert.equal(map.delete('a'), false);
+    assert.equal(map.delete('c'), true);
+    assert.equal(map.size, 1);
+    assert.equal(map.get('b'), 3);
+    assert.equal(map.get('c'), undefined);
+    map.set('b', 5);
+    assert.equal(map.get('b'), 5, 'the one left is replaced in place');
+    assert.equal(map.size, 1);
+  });
+
+  it('clear empties it, from one entry and from many', () => {
+    const one = new FewMap<number>().set('a', 1);
+    one.clear();
+    assert.equal(one.size, 0);
+    assert.equal(one.get('a'), undefined);
+    const many = new FewMap<number>().set('a', 1).set('b', 2);
+    many.clear();
+    assert.equal(many.size, 0);
+    assert.equal(many.get('b'), undefined);
+  });
+
+  it('behaves as a Map under any sequence of sets, deletes and clears', () => {
+    const keys = ['a', 'b', 'c', ''];
+    const op = fc.oneof(
+      {
+        weight: 5,
+        arbitrary: fc.record({ op: fc.constant('set' as const), key: fc.constantFrom(...keys), value: fc.nat(9) }),
+      },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          op: fc.constant('delete' as const),
+          key: fc.constantFrom(...keys),
+          value: fc.constant(0),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ op: fc.constant('clear' as const), key: fc.constant(''), value: fc.constant(0) }),
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const model = new Map<string, number>();
+        const map = new FewMap<number>();
+        for (const { op, key, value } of ops) {
+          if (op === 'set') {
+            map.set(key, value);
+            model.set(key, value);
+          } else if (op === 'delete') {
+            assert.equal(map.delete(key), model.delete(key));
+          } else {
+            map.clear();
+            model.clear();
+          }
+          assert.equal(map.size, model.size);
+          for (const each of keys) assert.equal(map.get(each), model.get(each));
+        }
       }),
       { numRuns: 1000 },
     );
