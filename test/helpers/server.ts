@@ -54,7 +54,14 @@ export async function startNodeServer(
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
-  const port = await listeningPort(child, output, exited);
+  let port: number;
+  try {
+    port = await listeningPort(child, output, exited);
+  } catch (error) {
+    // A server that never said it listens (or exited) is not left running behind the failure.
+    child.kill('SIGKILL');
+    throw error;
+  }
   const kill = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
