@@ -8,58 +8,6 @@
  * iterating it is not supported: callers iterate a copy.
  */
 
-/** Set-like, for strings. */
-export class FewSet implements Iterable<string> {
-  /** The value while there is exactly one; undefined otherwise. */
-  #one: string | undefined;
-  /** The values while there are two or more; undefined otherwise. */
-  #many: Set<string> | undefined;
-
-  get size(): number {
-    return this.#many?.size ?? (this.#one === undefined ? 0 : 1);
-  }
-
-  has(value: string): boolean {
-    return this.#many === undefined ? this.#one === value : this.#many.has(value);
-  }
-
-  add(value: string): this {
-    if (this.#many !== undefined) {
-      this.#many.add(value);
-    } else if (this.#one === undefined) {
-      this.#one = value;
-    } else if (this.#one !== value) {
-      this.#many = new Set([this.#one, value]);
-      this.#one = undefined;
-    }
-    return this;
-  }
-
-  delete(value: string): boolean {
-    const many = this.#many;
-    if (many === undefined) {
-      if (this.#one !== value) return false;
-      this.#one = undefined;
-      return true;
-    }
-    if (!many.delete(value)) return false;
-    if (many.size === 1) {
-      this.#one = many.values().next().value;
-      this.#many = undefined;
-    }
-    return true;
-  }
-
-  clear(): void {
-    this.#one = undefined;
-    this.#many = undefined;
-  }
-
-  [Symbol.iterator](): Iterator<string> {
-    return this.#many?.values() ?? (this.#one === undefined ? [] : [this.#one]).values();
-  }
-}
-
 /** Map-like, for string keys. */
 export class FewMap<V> {
   /** The key and value while there is exactly one entry; undefined otherwise. */
@@ -114,5 +62,25 @@ export class FewMap<V> {
     this.#oneKey = undefined;
     this.#oneValue = undefined;
     this.#many = undefined;
+  }
+
+  /** The keys, in the order a Map gives. */
+  keys(): IterableIterator<string> {
+    return this.#many?.keys() ?? (this.#oneKey === undefined ? [] : [this.#oneKey]).values();
+  }
+}
+
+/** Set-like, for strings: a FewMap whose values are all `true`. */
+export class FewSet extends FewMap<true> implements Iterable<string> {
+  has(value: string): boolean {
+    return this.get(value) !== undefined;
+  }
+
+  add(value: string): this {
+    return this.set(value, true);
+  }
+
+  [Symbol.iterator](): IterableIterator<string> {
+    return this.keys();
   }
 }
