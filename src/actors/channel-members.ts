@@ -5,6 +5,7 @@
  * replays the same entries holds the same members.
  */
 import type { FeedEntry } from '../store/feed-entry.js';
+import { FewSet } from './few.js';
 
 /** Snapshot form: user UUID → the nodes where the user is joined. */
 export type MembersSnapshot = Record<string, string[]>;
@@ -18,12 +19,8 @@ export interface MembershipChange {
 const NO_CHANGE: MembershipChange = { added: undefined, removed: [] };
 
 export class ChannelMembers {
-  /**
-   * user UUID → the node where the user is joined, or a Set of the nodes when
-   * more than one: nearly every member is on one node, and every node holds
-   * every member, so one string each, not a Set (~170 bytes) each.
-   */
-  readonly #nodesByUser = new Map<string, string | Set<string>>();
+  /** user UUID → the nodes where the user is joined: nearly always one, so a FewSet. */
+  readonly #nodesByUser = new Map<string, FewSet>();
   /** Each node's id held once: every entry brings a copy of its own (56 bytes), and members share a few nodes. */
   readonly #nodeIds = new Map<string, string>();
 
@@ -31,9 +28,9 @@ export class ChannelMembers {
     const members = new ChannelMembers();
     for (const [userUUID, nodes] of Object.entries(snapshot)) {
       if (!Array.isArray(nodes) || nodes.length === 0) continue;
-      const ids = nodes.map((nodeId) => members.#nodeId(String(nodeId)));
-      const unique = ids.length === 1 ? undefined : new Set(ids);
-      members.#nodesByUser.set(userUUID, unique === undefined || unique.size === 1 ? ids[0]! : unique);
+      const held = new FewSet();
+      for (const nodeId of nodes) held.add(members.#nodeId(String(nodeId)));
+      members.#nodesByUser.set(userUUID, held);
     }
     return members;
   }
@@ -43,24 +40,26 @@ export class ChannelMembers {
     switch (entry.kind) {
       case 'join': {
         const nodes = this.#nodesByUser.get(entry.userUUID);
-        const nodeId = this.#nodeId(entry.nodeId);
-        if (nodes === undefined) {
-          this.#nodesByUser.set(entry.userUUID, nodeId);
-          return { added: entry.userUUID, removed: [] };
+        if (nodes !== undefined) {
+          nodes.add(this.#nodeId(entry.nodeId));
+          return NO_CHANGE;
         }
-        if (typeof nodes !== 'string') nodes.add(nodeId);
-        else if (nodes !== nodeId) this.#nodesByUser.set(entry.userUUID, new Set([nodes, nodeId]));
-        return NO_CHANGE;
+        this.#nodesByUser.set(entry.userUUID, new FewSet().add(this.#nodeId(entry.nodeId)));
+        return { added: entry.userUUID, removed: [] };
       }
       case 'leave': {
         const nodes = this.#nodesByUser.get(entry.userUUID);
-        if (nodes === undefined || !this.#leaves(entry.userUUID, nodes, entry.nodeId)) return NO_CHANGE;
+        if (nodes === undefined || !nodes.delete(entry.nodeId) || nodes.size > 0) return NO_CHANGE;
+        this.#nodesByUser.delete(entry.userUUID);
         return { added: undefined, removed: [entry.userUUID] };
       }
       case 'nodeGone': {
         const removed: string[] = [];
         for (const [userUUID, nodes] of this.#nodesByUser) {
-          if (this.#leaves(userUUID, nodes, entry.nodeId)) removed.push(userUUID);
+          if (nodes.delete(entry.nodeId) && nodes.size === 0) {
+            this.#nodesByUser.delete(userUUID);
+            removed.push(userUUID);
+          }
         }
         this.#nodeIds.delete(entry.nodeId);
         return { added: undefined, removed };
@@ -77,8 +76,7 @@ export class ChannelMembers {
 
   toSnapshot(): MembersSnapshot {
     const snapshot: MembersSnapshot = {};
-    for (const [userUUID, nodes] of this.#nodesByUser)
-      snapshot[userUUID] = typeof nodes === 'string' ? [nodes] : [...nodes];
+    for (const [userUUID, nodes] of this.#nodesByUser) snapshot[userUUID] = [...nodes];
     return snapshot;
   }
 
@@ -87,17 +85,5 @@ export class ChannelMembers {
     if (known !== undefined) return known;
     this.#nodeIds.set(nodeId, nodeId);
     return nodeId;
-  }
-
-  /** Takes `nodeId` off the user's nodes; true when that leaves the user on none: no longer a member. */
-  #leaves(userUUID: string, nodes: string | Set<string>, nodeId: string): boolean {
-    if (typeof nodes === 'string') {
-      if (nodes !== nodeId) return false;
-      this.#nodesByUser.delete(userUUID);
-      return true;
-    }
-    // A Set holds two nodes or more: one left is held as a string again.
-    if (nodes.delete(nodeId) && nodes.size === 1) this.#nodesByUser.set(userUUID, nodes.values().next().value!);
-    return false;
   }
 }
