@@ -24,15 +24,10 @@ export function newAccessKey(): AccessKey {
 
 export const formatAccessKey = (key: AccessKey): string => `${key.keyId}.${key.secret}`;
 
-/**
- * The parts of a well-formed key, or null. The key id is a string of its
- * own: a regex capture is a slice of the text, and would keep the whole key,
- * secret and all, alive for as long as the id is remembered (a user's
- * checked keys are, while the user is connected).
- */
+/** The parts of a well-formed key, or null. Both are slices of `text` (regex captures). */
 export function parseAccessKey(text: string): AccessKey | null {
   const match = ACCESS_KEY_PATTERN.exec(text);
-  return match ? { keyId: Buffer.from(match[1]!, 'latin1').toString('latin1'), secret: match[2]! } : null;
+  return match ? { keyId: match[1]!, secret: match[2]! } : null;
 }
 
 /** One-shot `hash` (Node ≥ 20.12): no Hash object per request, which every authenticated request paid for. */

@@ -215,7 +215,10 @@ export class UserActor implements Actor {
     const epoch = this.#deps.revocations.epoch();
     if (epoch === null) return;
     if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear();
-    this.#keys.set(keyId, { digest: digest.toString('latin1'), checkedAt: Date.now(), epoch });
+    // The id as a string of its own: a parsed one is a slice of the presented key, and remembering
+    // the slice would keep the whole key, secret and all, alive while the user is connected.
+    const heldId = Buffer.from(keyId, 'latin1').toString('latin1');
+    this.#keys.set(heldId, { digest: digest.toString('latin1'), checkedAt: Date.now(), epoch });
   }
 
   /**

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { parseAccessKey } from '../../src/actors/access-key.js';
+import { getHeapSnapshot } from 'node:v8';
+import { digestSecret, formatAccessKey, newAccessKey, parseAccessKey } from '../../src/actors/access-key.js';
 import { UserActor } from '../../src/actors/user-actor.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { MemoryInbox } from '../fakes/memory-signals.js';
@@ -36,6 +37,32 @@ async function issued(user: UserActor): Promise<{ keyId: string; secret: string 
   return parseAccessKey(accessKey)!;
 }
 
+/** How many strings in this process's heap are slices of `text` (a heap snapshot collects garbage first). */
+async function slicesOf(text: string): Promise<number> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of getHeapSnapshot()) chunks.push(chunk as Buffer);
+  const snapshot = JSON.parse(Buffer.concat(chunks).toString());
+  const { node_fields: nodeFields, edge_fields: edgeFields, node_types: nodeTypes } = snapshot.snapshot.meta;
+  const [type, name, edgeCount] = ['type', 'name', 'edge_count'].map((field) => nodeFields.indexOf(field));
+  const [edgeName, to] = ['name_or_index', 'to_node'].map((field) => edgeFields.indexOf(field));
+  const { nodes, edges, strings } = snapshot as { nodes: number[]; edges: number[]; strings: string[] };
+  let edge = 0;
+  let count = 0;
+  for (let node = 0; node < nodes.length; node += nodeFields.length) {
+    const sliced = nodeTypes[0][nodes[node + type]!] === 'sliced string';
+    for (let k = 0; k < nodes[node + edgeCount]!; k++, edge += edgeFields.length) {
+      if (
+        sliced &&
+        strings[edges[edge + edgeName]!] === 'parent' &&
+        strings[nodes[edges[edge + to]! + name]!] === text
+      ) {
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
 describe('UserActor access keys', () => {
   it('stores only a digest of an issued key, and accepts exactly that key', async () => {
     const { user, accessKeys } = actor();
@@ -48,6 +75,23 @@ describe('UserActor access keys', () => {
     const other = key.secret.endsWith('A') ? 'B' : 'A';
     assert.equal(await user.authenticate(key.keyId, `${key.secret.slice(0, -1)}${other}`), false);
     assert.equal(await user.authenticate('AAAAAAAAAAAAAAAA', key.secret), false);
+  });
+
+  it('remembers a checked key id without keeping the presented key (secret and all) alive', async () => {
+    const { user, accessKeys } = actor();
+    const key = newAccessKey();
+    await accessKeys.save(USER, key.keyId, digestSecret(key.secret));
+    // As JSON.parse gives it from a request: a flat string of its own, which the parsed parts are slices of.
+    const presented: string = JSON.parse(JSON.stringify(formatAccessKey(key)));
+    const check = (text: string) => {
+      const { keyId, secret } = parseAccessKey(text)!;
+      return user.authenticate(keyId, secret);
+    };
+    assert.equal(await check(presented), true);
+    assert.equal(accessKeys.touches, 1, 'checked against the store, and remembered');
+    assert.equal(await slicesOf(presented), 0);
+    assert.equal(await check(presented), true);
+    assert.equal(accessKeys.touches, 1, 'the remembered id still finds the key');
   });
 
   it('checks a key against the store at most once a minute', async () => {
