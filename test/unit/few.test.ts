@@ -3,6 +3,31 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { FewMap, FewSet } from '../../src/actors/few.js';
 
+/** The keys the property tests use: '' among them, a key like any other. */
+const KEYS = ['a', 'b', 'c', ''];
+/** Sequences of sets (adds, for a FewSet), deletes and clears, for the property tests against Map and Set. */
+const operations = fc.array(
+  fc.oneof(
+    {
+      weight: 5,
+      arbitrary: fc.record({ op: fc.constant('set' as const), key: fc.constantFrom(...KEYS), value: fc.nat(9) }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('delete' as const),
+        key: fc.constantFrom(...KEYS),
+        value: fc.constant(0),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('clear' as const), key: fc.constant(''), value: fc.constant(0) }),
+    },
+  ),
+  { maxLength: 40 },
+);
+
 describe('FewSet', () => {
   it('starts empty', () => {
     const set = new FewSet();
@@ -51,33 +76,22 @@ describe('FewSet', () => {
   });
 
   it('behaves as a Set under any sequence of adds, deletes and clears', () => {
-    const op = fc.oneof(
-      {
-        weight: 5,
-        arbitrary: fc.record({ op: fc.constant('add' as const), value: fc.constantFrom('a', 'b', 'c', '') }),
-      },
-      {
-        weight: 4,
-        arbitrary: fc.record({ op: fc.constant('delete' as const), value: fc.constantFrom('a', 'b', 'c', '') }),
-      },
-      { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), value: fc.constant('') }) },
-    );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+      fc.property(operations, (ops) => {
         const model = new Set<string>();
         const set = new FewSet();
-        for (const { op, value } of ops) {
-          if (op === 'add') {
-            set.add(value);
-            model.add(value);
+        for (const { op, key } of ops) {
+          if (op === 'set') {
+            set.add(key);
+            model.add(key);
           } else if (op === 'delete') {
-            assert.equal(set.delete(value), model.delete(value));
+            assert.equal(set.delete(key), model.delete(key));
           } else {
             set.clear();
             model.clear();
           }
           assert.equal(set.size, model.size);
-          for (const each of ['a', 'b', 'c', '']) assert.equal(set.has(each), model.has(each));
+          for (const each of KEYS) assert.equal(set.has(each), model.has(each));
           assert.deepEqual([...set], [...model], 'in the order a Set gives');
         }
       }),
@@ -121,27 +135,8 @@ describe('FewMap', () => {
   });
 
   it('behaves as a Map under any sequence of sets, deletes and clears', () => {
-    const keys = ['a', 'b', 'c', ''];
-    const op = fc.oneof(
-      {
-        weight: 5,
-        arbitrary: fc.record({ op: fc.constant('set' as const), key: fc.constantFrom(...keys), value: fc.nat(9) }),
-      },
-      {
-        weight: 4,
-        arbitrary: fc.record({
-          op: fc.constant('delete' as const),
-          key: fc.constantFrom(...keys),
-          value: fc.constant(0),
-        }),
-      },
-      {
-        weight: 1,
-        arbitrary: fc.record({ op: fc.constant('clear' as const), key: fc.constant(''), value: fc.constant(0) }),
-      },
-    );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+      fc.property(operations, (ops) => {
         const model = new Map<string, number>();
         const map = new FewMap<number>();
         for (const { op, key, value } of ops) {
@@ -155,7 +150,7 @@ describe('FewMap', () => {
             model.clear();
           }
           assert.equal(map.size, model.size);
-          for (const each of keys) assert.equal(map.get(each), model.get(each));
+          for (const each of KEYS) assert.equal(map.get(each), model.get(each));
           assert.deepEqual([...map.keys()], [...model.keys()], 'in the order a Map gives');
         }
       }),
