@@ -141,17 +141,18 @@ function difference(before: HeapTotals, after: HeapTotals, added: number) {
 const redisDir = mkdtempSync(join(tmpdir(), 'wschat-bench-heap-redis-'));
 const redis = await startRedisServer({ dir: redisDir });
 try {
-  const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+  const results = new Map<string, Awaited<ReturnType<typeof measure>>>();
   const shown = quick ? 5 : 15;
   const line = ({ kind, count, bytes }: { kind: string; count: number; bytes: number }) =>
     `  ${bytes.toFixed(0).padStart(6)} B  ${count.toFixed(2).padStart(5)} × ${kind}`;
   for (const server of SERVERS) {
     const result = await measure(server, redis.url);
-    results[server.name] = result;
+    results.set(server.name, result);
     console.log(`${server.name}: ${result.bytes.toFixed(0)} bytes of live heap per connection (${first} → ${second})`);
     for (const kind of result.kinds.slice(0, shown)) console.log(line(kind));
   }
-  const { ours, bare } = results as Record<'ours' | 'bare', Awaited<ReturnType<typeof measure>>>;
+  const ours = results.get('ours')!;
+  const bare = results.get('bare')!;
   console.log(`ours − bare: ${(ours.bytes - bare.bytes).toFixed(0)} bytes per connection, most in`);
   const bareKinds = new Map(bare.kinds.map((kind) => [kind.kind, kind]));
   const extra = ours.kinds.map(({ kind, count, bytes }) => ({
