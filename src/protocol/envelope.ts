@@ -5,6 +5,7 @@
  */
 import { create, StructError } from 'superstruct';
 import { ErrorCode, invalid, ProtocolError } from './errors.js';
+import { payloadShortcuts } from './payload-shortcuts.js';
 import { isRequestType, type RequestOf, type RequestType, requestStructs, UUID_PATTERN } from './requests.js';
 
 export type RawEnvelope = Record<string, unknown>;
@@ -61,11 +62,14 @@ export function readPresentedKey(raw: RawEnvelope): PresentedKey {
   return { userUUID: canonical, accessKey: userAccessKey };
 }
 
-/** The payload, validated and coerced by its type's struct, or error 2. */
+/** The payload, validated and coerced by its type's struct (or its shortcut), or error 2. */
 export function readPayload<T extends RequestType>(type: T, raw: RawEnvelope): RequestOf<T> {
   if (raw.id != null && echoableId(raw) === undefined) {
     throw invalid(`id must be a string of at most ${MAX_ID_LENGTH} characters`);
   }
+  const shortcut = payloadShortcuts[type] as ((raw: RawEnvelope) => RequestOf<T> | undefined) | undefined;
+  const taken = shortcut?.(raw);
+  if (taken !== undefined) return taken;
   try {
     return create(raw, requestStructs[type] as never) as RequestOf<T>;
   } catch (error) {
