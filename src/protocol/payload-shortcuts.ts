@@ -12,7 +12,14 @@
  * channelMessage ~10 µs of main thread in a hot loop and ~43 µs on a server
  * that wakes once per message (`--cpu-prof` of the bench's `permessage`).
  */
-import { PUBLIC_RECIPIENT, type RequestOf, type RequestType, UUID_PATTERN } from './requests.js';
+import {
+  PAGE_LIMIT_DEFAULT,
+  PAGE_LIMIT_MAX,
+  PUBLIC_RECIPIENT,
+  type RequestOf,
+  type RequestType,
+  UUID_PATTERN,
+} from './requests.js';
 import { checkClientMessageId, checkMessageText } from './text-rules.js';
 
 /** A parsed frame, or its payload (envelope.ts's RawEnvelope). */
@@ -43,12 +50,14 @@ const channelMessage: Shortcut<'channelMessage'> = (raw) => {
   if (recipientUUID === undefined || typeof message !== 'string' || checkMessageText(message) !== true) {
     return undefined;
   }
-  const coerced: Payload = { ...payload, recipientUUID };
-  if (clientMessageId === null)
-    coerced.clientMessageId = undefined; // null means absent
-  else if (clientMessageId !== undefined) {
-    if (typeof clientMessageId !== 'string' || checkClientMessageId(clientMessageId) !== true) return undefined;
+  if (
+    clientMessageId != null &&
+    (typeof clientMessageId !== 'string' || checkClientMessageId(clientMessageId) !== true)
+  ) {
+    return undefined;
   }
+  const coerced: Payload = { ...payload, recipientUUID };
+  if (clientMessageId === null) coerced.clientMessageId = undefined; // null means absent
   return { ...raw, channelMessage: coerced } as RequestOf<'channelMessage'>;
 };
 
@@ -57,13 +66,13 @@ const channelMessages: Shortcut<'channelMessages'> = (raw) => {
   if (!isPayload(payload)) return undefined;
   const recipientUUID = canonicalRecipient(payload.recipientUUID);
   const offset = payload.offset ?? 0;
-  const limit = payload.limit ?? 10;
+  const limit = payload.limit ?? PAGE_LIMIT_DEFAULT;
   const { before, after } = payload;
   if (
     recipientUUID === undefined ||
     !isPosition(offset, 0) ||
     !isPosition(limit, 1) ||
-    limit > 99 ||
+    limit > PAGE_LIMIT_MAX ||
     (before != null && !isPosition(before, 1)) ||
     (after != null && !isPosition(after, 0)) ||
     Number(before != null) + Number(after != null) + Number(offset !== 0) > 1

@@ -126,12 +126,16 @@ export const ChannelMessageRequest = type({
   }),
 });
 
+/** A history page's largest `limit`, and the one taken when it is absent. */
+export const PAGE_LIMIT_MAX = 99;
+export const PAGE_LIMIT_DEFAULT = 10;
+
 export const ChannelMessagesRequest = type({
   channelMessages: refine(
     type({
       recipientUUID: Recipient,
       offset: withDefault(Offset, 0),
-      limit: pageLimit(99, 10),
+      limit: pageLimit(PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT),
       before: optionalField(position(1)),
       after: optionalField(position(0)),
     }),
