@@ -83,12 +83,12 @@ export async function startChatNode(
   const pubsub = new PubSub(subscriber);
   const directory = new RedisUserDirectory(redis, keys);
   const pool = new WorkerPool({
-    settings: {
+    redis: {
       redisTarget: target,
       redisPrefix: config.redisPrefix,
       redisCommandTimeoutMs: config.redisCommandTimeoutMs,
-      bcryptCost: config.bcryptCost,
     },
+    bcryptCost: config.bcryptCost,
     bcrypt: { threads: config.workerThreads, nice: config.workerNice },
     history: { threads: config.historyWorkerThreads, nice: config.historyWorkerNice },
     maxQueue: config.workerQueueMax,

@@ -1,6 +1,6 @@
 /**
  * A history page read from Redis and serialized, one JSON string per
- * message, for a frame. Runs in a worker thread (workers/tasks.ts) or, with
+ * message, for a frame. Runs in a worker thread (workers/history-tasks.ts) or, with
  * HISTORY_IN_POOL=false, on the main thread.
  */
 import { messageJson, type TimeKey, withTimeKey } from '../protocol/responses.js';

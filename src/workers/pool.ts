@@ -11,8 +11,9 @@ import { Piscina } from 'piscina';
 import { ErrorCode, ProtocolError } from '../protocol/errors.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
+import type { BcryptSettings } from './bcrypt-tasks.js';
 import { buildHistoryPage, type HistoryPageResult, type HistoryPages, type HistoryPageTask } from './history-page.js';
-import type { WorkerSettings } from './tasks.js';
+import type { HistorySettings } from './history-tasks.js';
 
 /** How many threads a pool has, and at what niceness (0-19) they run. */
 export interface ThreadsOptions {
@@ -22,7 +23,9 @@ export interface ThreadsOptions {
 }
 
 export interface WorkerPoolOptions {
-  settings: Omit<WorkerSettings, 'nice'>;
+  /** What the history threads connect to Redis with. */
+  redis: Omit<HistorySettings, 'nice'>;
+  bcryptCost: number;
   /** The bcrypt threads (WORKER_THREADS, WORKER_NICE). */
   bcrypt: ThreadsOptions;
   /** The history page threads (HISTORY_WORKER_THREADS, HISTORY_WORKER_NICE); none are started with inlineHistory. */
@@ -48,8 +51,12 @@ export class WorkerPool implements Workers {
   constructor(options: WorkerPoolOptions) {
     this.#maxQueue = options.maxQueue;
     this.#inlineHistory = options.inlineHistory;
-    this.#bcrypt = startPool(options.settings, options.bcrypt);
-    this.#history = options.inlineHistory ? undefined : startPool(options.settings, options.history);
+    const bcrypt: BcryptSettings = { bcryptCost: options.bcryptCost, nice: options.bcrypt.nice };
+    this.#bcrypt = startPool('./bcrypt-tasks.js', options.bcrypt.threads, bcrypt);
+    const history: HistorySettings = { ...options.redis, nice: options.history.nice };
+    this.#history = options.inlineHistory
+      ? undefined
+      : startPool('./history-tasks.js', options.history.threads, history);
   }
 
   hashPassword(password: string): Promise<string> {
@@ -83,9 +90,10 @@ export class WorkerPool implements Workers {
   }
 }
 
-function startPool(settings: Omit<WorkerSettings, 'nice'>, { threads, nice }: ThreadsOptions): Piscina {
+/** A pool of `threads` running `tasks` (a module beside this one), each thread started with `settings`. */
+function startPool(tasks: string, threads: number, settings: BcryptSettings | HistorySettings): Piscina {
   return new Piscina({
-    filename: new URL('./tasks.js', import.meta.url).href,
+    filename: new URL(tasks, import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Infinity,
@@ -95,6 +103,6 @@ function startPool(settings: Omit<WorkerSettings, 'nice'>, { threads, nice }: Th
     // keeps it running but doubles the hop: an empty task's round trip was
     // p50 112 µs, p99 2.2 ms with it, 55 µs and 0.37 ms without (2 cores, idle).
     atomics: 'disabled',
-    workerData: { ...settings, nice } satisfies WorkerSettings,
+    workerData: settings,
   });
 }

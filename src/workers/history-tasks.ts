@@ -1,41 +1,35 @@
 /**
- * The work that must not run on the event loop, executed in Piscina worker
- * threads: bcrypt, and reading + serializing a history page. Each export is
- * a task, called by name from pool.ts.
+ * Reading + serializing a history page, executed in the Piscina threads of
+ * pool.ts's history pool: the export is the task, called by name. A thread
+ * opens its Redis connection as it starts, so the first page after a start
+ * does not wait for it.
  */
-import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
-import { hashSync, verifySync } from '@node-rs/bcrypt';
 import { Keys } from '../store/keys.js';
 import { connectRedis, createRedisClient, type RedisClient, type RedisTarget } from '../store/redis-client.js';
 import { buildHistoryPage, type HistoryPageResult, type HistoryPageTask } from './history-page.js';
+import { setThreadNice } from './thread-priority.js';
 
-/** What every worker thread is started with (Piscina's workerData). */
-export interface WorkerSettings {
+/** What a history thread is started with (Piscina's workerData). */
+export interface HistorySettings {
   redisTarget: RedisTarget;
   redisPrefix: string;
   redisCommandTimeoutMs: number;
-  bcryptCost: number;
-  /** Niceness of this thread (Linux: per thread; the event loop keeps its own). */
   nice: number;
 }
 
-const settings = workerData as WorkerSettings;
-try {
-  setPriority(settings.nice);
-} catch {
-  // Not permitted or not supported here: run at normal priority.
-}
+const settings = workerData as HistorySettings;
+setThreadNice(settings.nice);
 const keys = new Keys(settings.redisPrefix);
 let redis: Promise<RedisClient> | undefined;
 
-/** This thread's Redis connection, opened on first use; ioredis reconnects it after that. */
+/** This thread's Redis connection; a failed first connect is tried again by the next page, and ioredis reconnects it after that. */
 function connection(): Promise<RedisClient> {
   redis ??= (async () => {
     const client = createRedisClient({
       target: settings.redisTarget,
       commandTimeoutMs: settings.redisCommandTimeoutMs,
-      connectionName: 'wschat:worker',
+      connectionName: 'wschat:history',
     });
     client.on('error', () => {}); // each failed command reports its own error
     try {
@@ -50,13 +44,8 @@ function connection(): Promise<RedisClient> {
   return redis;
 }
 
-export function hashPassword({ password }: { password: string }): string {
-  return hashSync(password, settings.bcryptCost);
-}
-
-export function verifyPassword({ password, hash }: { password: string; hash: string }): boolean {
-  return verifySync(password, hash);
-}
+// Connecting now: a failure here is the first page's to retry, not this thread's to die of.
+connection().catch(() => {});
 
 export async function historyPage(task: HistoryPageTask): Promise<HistoryPageResult> {
   return buildHistoryPage(await connection(), keys, task);
