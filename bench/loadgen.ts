@@ -98,7 +98,11 @@ async function idle(task: LoadgenTask) {
 /**
  * History pages of `limit` 50 from one connection, one request at a time:
  * `requests` at each offset, then (ours only) as many by cursor just below
- * the newest and before each deeper offset's page.
+ * the newest and before each deeper offset's page. As many pages go first
+ * uncounted, every server alike: each run starts fresh processes, and a
+ * fresh server's first pages pay for compiling the path (a first page took
+ * ours ~4 ms and the bare thread ~3, against ~1 ms a few dozen pages in),
+ * which put a start-up cost into the first depth's p99.
  */
 async function historyPages(task: LoadgenTask, total: number, requests: number, offsets: readonly number[]) {
   await seedHistory(task, total);
@@ -113,6 +117,7 @@ async function historyPages(task: LoadgenTask, total: number, requests: number, 
     }
     return summarize(latencies.values());
   };
+  for (const offset of offsets) await timed(() => client!.history(offset, 50), `warm-up at ${offset}`);
   const byOffset: Record<string, ReturnType<typeof summarize>> = {};
   // What one offset page costs the server and Redis, CPU time over all of them.
   const redis = new Redis(task.redisUrl);
